@@ -1,0 +1,40 @@
+// HTTP request/response as plain structs, so handlers and their tests need no Beast headers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace prequal::http {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// Case-insensitive header lookup; returns nullptr when absent.
+const std::string* find_header(const header_list& headers, std::string_view name);
+
+struct request {
+    std::string method;       // "GET", "POST", …
+    std::string target;       // as received, e.g. "/applications?x=1"
+    std::string path;         // target without the query string
+    header_list headers;
+    std::string body;
+    std::string request_id;   // X-Request-ID after validation (client's well-formed one, else a fresh UUID)
+    std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
+
+    const std::string* header(std::string_view name) const { return find_header(headers, name); }
+    std::string_view path_param(std::string_view name) const;
+};
+
+struct response {
+    unsigned status = 200;
+    header_list headers;  // Content-Type defaults to application/json; charset=utf-8 when absent
+    std::string body;
+
+    void set_header(std::string name, std::string value);
+};
+
+/// True for a well-formed client request id: 1–128 printable ASCII characters (0x21–0x7E and space inside).
+bool is_valid_request_id(std::string_view id);
+
+}  // namespace prequal::http

@@ -1,0 +1,71 @@
+// A bounded pool of pg::connection. acquire() waits (asynchronously) for a free slot; a broken
+// connection or one returned inside a transaction is discarded and replaced lazily on demand.
+#pragma once
+
+#include <prequal/pg/connection.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace prequal::pg {
+
+struct pool_options {
+    std::string conninfo;
+    std::size_t size = 8;
+    std::chrono::milliseconds connect_timeout{5000};
+    std::chrono::milliseconds operation_timeout{30000};
+    std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free slot; then pg::error(timeout)
+};
+
+class pool;
+
+/// RAII lease: returns the connection to the pool on destruction.
+class pooled_connection {
+public:
+    pooled_connection() = default;
+    pooled_connection(pool* owner, std::unique_ptr<connection> c);
+    pooled_connection(pooled_connection&&) noexcept;
+    pooled_connection& operator=(pooled_connection&&) noexcept;
+    ~pooled_connection();
+
+    connection& operator*() const { return *conn_; }
+    connection* operator->() const { return conn_.get(); }
+
+private:
+    pool* owner_ = nullptr;
+    std::unique_ptr<connection> conn_;
+};
+
+class pool {
+public:
+    pool(boost::asio::any_io_executor ex, pool_options options);
+    ~pool();
+
+    /// A connection, connecting a new one if a slot is free and none idle. Throws pg::error
+    /// (connect_failed, timeout, pool_closed).
+    boost::asio::awaitable<pooled_connection> acquire();
+
+    /// acquire() + execute() for single statements.
+    boost::asio::awaitable<result> execute(statement st, params args = {});
+
+    /// Closes idle connections and makes further acquire() fail; leased ones close on return.
+    void close();
+
+    std::size_t size() const;   // open connections (idle + leased)
+    std::size_t idle() const;
+    const pool_options& options() const { return options_; }
+
+private:
+    friend class pooled_connection;
+    void release(std::unique_ptr<connection> c);
+    struct state;
+    pool_options options_;
+    std::shared_ptr<state> state_;
+};
+
+}  // namespace prequal::pg

@@ -92,6 +92,9 @@ struct metrics_registry::family {
     }
 };
 
+metrics_registry::metrics_registry() = default;
+metrics_registry::~metrics_registry() = default;
+
 metrics_registry::family& metrics_registry::family_for(const std::string& name, const std::string& help, int type) {
     for (auto& f : families_) {
         if (f->name == name) {

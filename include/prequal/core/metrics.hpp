@@ -56,6 +56,11 @@ std::vector<double> default_latency_buckets();
 
 class metrics_registry {
 public:
+    metrics_registry();
+    ~metrics_registry();
+    metrics_registry(const metrics_registry&) = delete;
+    metrics_registry& operator=(const metrics_registry&) = delete;
+
     /// Returns the series for (name, labels), creating family and series on first use. `name` must end in
     /// _total for counters. References stay valid for the registry's lifetime.
     counter& get_counter(const std::string& name, const std::string& help, const metric_labels& labels = {});

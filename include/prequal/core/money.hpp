@@ -25,7 +25,10 @@ public:
 
     /// Parses JSON-number syntax or a plain decimal string ("120000", "120000.5", "-3", "1.50e3").
     /// Trailing zeros beyond 2 decimals are fine ("1.500"); a non-zero third decimal is too_many_decimals.
-    /// Leading '+', spaces, "NaN", hex, empty text and lone dots are syntax errors.
+    /// Leading '+', spaces, "NaN", hex, empty text and lone dots are syntax errors, and so are leading
+    /// zeros ("01", "-00.5") for strings as well as numbers, as JSON requires. "-0" is zero. When an amount
+    /// is both beyond 10^13 rupees and has a third decimal, out_of_range wins. Never overflows, whatever the
+    /// exponent or length.
     static money_error parse(std::string_view text, money& out);
 
     /// "1234.50": always exactly 2 decimals, '-' prefix when negative.

@@ -10,7 +10,10 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace prequal::pg {
@@ -38,7 +41,8 @@ public:
 
     /// Runs several statements in one round trip (libpq pipeline mode, one sync at the end), e.g.
     /// BEGIN; …; COMMIT. Returns one result per statement. On the first failing statement throws
-    /// pg::error(query_failed) after draining the pipeline (the server aborted the rest).
+    /// pg::error(query_failed) after draining the pipeline (the server aborted the rest); a transaction
+    /// the pipeline itself opened is rolled back first, so the connection is idle again.
     boost::asio::awaitable<std::vector<result>> pipeline(std::vector<std::pair<statement, params>> steps);
 
     /// Simple-query protocol, possibly several statements, no parameters (migrations, LISTEN, SET).
@@ -52,6 +56,9 @@ public:
 
     /// True once the connection failed or timed out; the pool then discards it.
     bool broken() const { return broken_; }
+    /// Non-blocking probe of an idle connection: reads whatever the server sent meanwhile and returns
+    /// false (marking it broken) if the server closed it, e.g. after a restart. The pool calls it on acquire.
+    bool check_alive();
     /// True when not idle at transaction level (an open/aborted transaction: the pool must not reuse as is).
     bool in_transaction() const;
 

@@ -15,7 +15,7 @@ struct embedded_cluster_options {
     std::string run_as_user;            // used only when euid == 0; default "postgres"
     std::string database = "prequal";  // created on first start
     int port = 5432;                    // only names the socket file (listen_addresses is empty)
-    std::string extra_config;          // appended to postgresql.conf on init (e.g. "fsync = off")
+    std::string extra_config;          // server settings (e.g. "fsync = off"), rewritten on each start
     std::function<void(const std::string&)> log;  // progress lines; may be empty
 };
 

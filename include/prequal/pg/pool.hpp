@@ -22,25 +22,30 @@ struct pool_options {
     std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free slot; then pg::error(timeout)
 };
 
-class pool;
+namespace detail {
+struct pool_state;
+}
 
-/// RAII lease: returns the connection to the pool on destruction.
+/// RAII lease: returns the connection to the pool on destruction. Shares the pool's state, so a lease
+/// may outlive its pool (the connection is then closed on return).
 class pooled_connection {
 public:
     pooled_connection() = default;
-    pooled_connection(pool* owner, std::unique_ptr<connection> c);
+    pooled_connection(std::shared_ptr<detail::pool_state> owner, std::unique_ptr<connection> c);
     pooled_connection(pooled_connection&&) noexcept;
     pooled_connection& operator=(pooled_connection&&) noexcept;
     ~pooled_connection();
 
     connection& operator*() const { return *conn_; }
     connection* operator->() const { return conn_.get(); }
+    explicit operator bool() const { return conn_ != nullptr; }
 
 private:
-    pool* owner_ = nullptr;
+    std::shared_ptr<detail::pool_state> owner_;
     std::unique_ptr<connection> conn_;
 };
 
+/// Not thread-safe: a pool and its leases belong to one single-threaded io_context (or one strand).
 class pool {
 public:
     pool(boost::asio::any_io_executor ex, pool_options options);
@@ -61,11 +66,8 @@ public:
     const pool_options& options() const { return options_; }
 
 private:
-    friend class pooled_connection;
-    void release(std::unique_ptr<connection> c);
-    struct state;
     pool_options options_;
-    std::shared_ptr<state> state_;
+    std::shared_ptr<detail::pool_state> state_;
 };
 
 }  // namespace prequal::pg

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -16,5 +17,19 @@ struct statement {
 /// A text parameter; nullopt is SQL NULL. The viewed text must outlive the awaited call.
 using param = std::optional<std::string_view>;
 using params = std::vector<param>;
+
+/// Builds params from strings/views/params. Prefer it to a braced list inside a co_await expression:
+/// g++ 12 miscompiles initializer_list temporaries there ("array used as initializer").
+template <class... T>
+params args(const T&... values) {
+    params p;
+    p.reserve(sizeof...(T));
+    (p.emplace_back(param{values}), ...);
+    return p;
+}
+
+/// One step of a pipeline: a statement and its parameters.
+using step = std::pair<statement, params>;
+using steps = std::vector<step>;
 
 }  // namespace prequal::pg

@@ -1,0 +1,62 @@
+// The outbox publisher: forwards committed outbox_events to the bus in id order per application, marks
+// them published, retries failures with exponential backoff and parks an event as dead after
+// `max_attempts`. Woken right after local commits (wake()) and by NOTIFY from other replicas; a slow poll
+// is only the safety net.
+#pragma once
+
+#include <prequal/bus/message_bus.hpp>
+#include <prequal/core/logger.hpp>
+#include <prequal/core/metrics.hpp>
+#include <prequal/pg/pool.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace prequal::outbox {
+
+/// NOTIFY channel that transactions writing outbox events signal (payload unused).
+inline constexpr const char* notify_channel = "prequal_outbox";
+
+struct publisher_options {
+    std::size_t batch_size = 256;
+    int max_attempts = 10;                               // then the event is parked as dead
+    std::chrono::milliseconds initial_backoff{200};      // doubles per failure
+    std::chrono::milliseconds max_backoff{60000};
+    std::chrono::milliseconds safety_poll{2000};         // poll even without a wake-up
+    std::string listen_conninfo;                         // empty → no LISTEN (single-process deployments)
+};
+
+class publisher {
+public:
+    publisher(boost::asio::any_io_executor ex, pg::pool& pool, bus::message_bus& bus, publisher_options options,
+              core::logger log, core::metrics_registry& metrics);
+    ~publisher();
+
+    /// Publishes until stop(); the batch in progress completes first. Never throws (errors are logged and
+    /// retried after a backoff).
+    boost::asio::awaitable<void> run();
+
+    /// Signals new committed events (cheap; coalesces).
+    void wake();
+
+    /// Stops after the current batch.
+    void stop();
+
+    /// Marks every published event of a still-PENDING application unpublished, so it is delivered again.
+    /// Used at start-up with a non-durable bus: whatever the dead process had queued in memory is re-driven;
+    /// idempotent consumers make the repeats harmless. Returns the number of events re-queued.
+    boost::asio::awaitable<std::int64_t> requeue_unfinished();
+
+    /// One claim-publish-mark cycle; returns the number of events published (for tests and run()).
+    boost::asio::awaitable<std::size_t> publish_batch();
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+}  // namespace prequal::outbox

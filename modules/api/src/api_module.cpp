@@ -1,0 +1,45 @@
+// API module wiring: routes and the shared error helpers.
+#include "responses.hpp"
+
+#include <prequal/api/api_module.hpp>
+#include <prequal/pg/error.hpp>
+
+namespace prequal::api {
+
+namespace detail {
+
+http::response database_unavailable(const http::request& req) {
+    auto r = error(req, 503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry later");
+    r.set_header("Retry-After", "1");
+    return r;
+}
+
+bool is_unavailable(const std::exception& e) {
+    const auto* pe = dynamic_cast<const pg::error*>(&e);
+    if (!pe) return false;
+    const auto code = static_cast<pg::errc>(pe->code().value());
+    return pe->is_connection_error() || code == pg::errc::timeout || code == pg::errc::connect_failed ||
+           code == pg::errc::pool_closed || pe->sqlstate().starts_with("57P") || pe->sqlstate().starts_with("08");
+}
+
+}  // namespace detail
+
+api_module::api_module(api_dependencies deps, api_options options)
+    : deps_{std::move(deps)},
+      options_{std::move(options)},
+      accepted_{deps_.metrics.get_counter("applications_accepted_total", "Applications accepted (202)")},
+      duplicates_{deps_.metrics.get_counter("applications_duplicate_total", "Submissions refused by the duplicate rule")},
+      replays_{deps_.metrics.get_counter("idempotent_replays_total", "Submissions answered from an Idempotency-Key")} {}
+
+void api_module::register_routes(http::router& router, bool applications) {
+    if (applications) {
+        router.add("POST", "/applications", [this](http::request& r) { return submit(r); });
+        router.add("GET", "/applications/{application_id}/status", [this](http::request& r) { return status(r); });
+    }
+    router.add("GET", "/health", [this](http::request& r) { return health(r); });
+    router.add("GET", "/ready", [this](http::request& r) { return ready(r); });
+    router.add("GET", "/metrics", [this](http::request& r) { return metrics(r); });
+    router.add("GET", "/openapi.json", [this](http::request& r) { return openapi(r); });
+}
+
+}  // namespace prequal::api

@@ -1,0 +1,140 @@
+// SAX reading with Boost.JSON's basic_parser: the handler sees each number's source text, which a DOM
+// parse would have turned into a double.
+#include "json_fields.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <algorithm>
+
+namespace prequal::api::detail {
+
+namespace json = boost::json;
+
+namespace {
+
+struct flat_handler {
+    static constexpr std::size_t max_object_size = 1000;
+    static constexpr std::size_t max_array_size = 10000;
+    static constexpr std::size_t max_key_size = 1024;
+    static constexpr std::size_t max_string_size = 64 * 1024;
+
+    flat_object out;
+    std::size_t depth = 0;  // 1 while inside the top-level object
+    bool top_is_object = false;
+    std::string key;
+    std::string buffer;  // string or number being assembled from parts
+
+    void member(json_kind kind, std::string text) {
+        if (depth != 1) return;  // only top-level members matter; nested ones make their parent's kind
+        auto dup = std::find_if(out.members.begin(), out.members.end(),
+                                [&](const json_member& m) { return m.key == key; });
+        if (dup != out.members.end()) {
+            if (std::find(out.duplicate_keys.begin(), out.duplicate_keys.end(), key) == out.duplicate_keys.end())
+                out.duplicate_keys.push_back(key);
+            return;
+        }
+        out.members.push_back({key, kind, std::move(text)});
+    }
+
+    bool on_document_begin(json::error_code&) { return true; }
+    bool on_document_end(json::error_code&) { return true; }
+    bool on_object_begin(json::error_code&) {
+        if (depth == 0) top_is_object = true;
+        else member(json_kind::object, {});
+        ++depth;
+        return true;
+    }
+    bool on_object_end(std::size_t, json::error_code&) {
+        --depth;
+        return true;
+    }
+    bool on_array_begin(json::error_code&) {
+        member(json_kind::array, {});
+        ++depth;
+        return true;
+    }
+    bool on_array_end(std::size_t, json::error_code&) {
+        --depth;
+        return true;
+    }
+    bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+        if (depth == 1) buffer.append(s.data(), s.size());
+        return true;
+    }
+    bool on_key(json::string_view s, std::size_t, json::error_code&) {
+        if (depth == 1) {
+            buffer.append(s.data(), s.size());
+            key = std::move(buffer);
+            buffer.clear();
+        }
+        return true;
+    }
+    bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+        if (depth == 1) buffer.append(s.data(), s.size());
+        return true;
+    }
+    bool on_string(json::string_view s, std::size_t, json::error_code&) {
+        if (depth == 1) {
+            buffer.append(s.data(), s.size());
+            member(json_kind::string, std::move(buffer));
+        }
+        buffer.clear();
+        return true;
+    }
+    bool on_number_part(json::string_view s, json::error_code&) {
+        if (depth == 1) buffer.append(s.data(), s.size());
+        return true;
+    }
+    bool number(json::string_view s) {
+        if (depth == 1) {
+            buffer.append(s.data(), s.size());
+            member(json_kind::number, std::move(buffer));
+        }
+        buffer.clear();
+        return true;
+    }
+    bool on_int64(std::int64_t, json::string_view s, json::error_code&) { return number(s); }
+    bool on_uint64(std::uint64_t, json::string_view s, json::error_code&) { return number(s); }
+    bool on_double(double, json::string_view s, json::error_code&) { return number(s); }
+    bool on_bool(bool b, json::error_code&) {
+        member(json_kind::boolean, b ? "true" : "false");
+        return true;
+    }
+    bool on_null(json::error_code&) {
+        member(json_kind::null, {});
+        return true;
+    }
+    bool on_comment_part(json::string_view, json::error_code&) { return true; }
+    bool on_comment(json::string_view, json::error_code&) { return true; }
+};
+
+}  // namespace
+
+std::string_view kind_name(json_kind k) {
+    switch (k) {
+        case json_kind::string: return "string";
+        case json_kind::number: return "number";
+        case json_kind::boolean: return "boolean";
+        case json_kind::null: return "null";
+        case json_kind::object: return "object";
+        case json_kind::array: return "array";
+    }
+    return "value";
+}
+
+std::optional<flat_object> read_flat_object(std::string_view body, std::size_t max_depth, std::string& error) {
+    json::parse_options opts;
+    opts.max_depth = max_depth;
+    json::basic_parser<flat_handler> parser{opts};
+    json::error_code ec;
+    const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
+    if (!ec && used != body.size()) ec = json::error::extra_data;
+    if (ec) {
+        error = ec == json::error::too_deep ? "JSON nesting exceeds the maximum depth" : "body is not valid JSON";
+        return std::nullopt;
+    }
+    parser.handler().out.is_object = parser.handler().top_is_object;
+    return std::move(parser.handler().out);
+}
+
+}  // namespace prequal::api::detail

@@ -1,0 +1,60 @@
+// SQL of the API module. Names double as prepared-statement names.
+#pragma once
+
+#include <prequal/pg/statement.hpp>
+
+namespace prequal::api::queries {
+
+inline constexpr pg::statement begin{"", "BEGIN"};
+inline constexpr pg::statement commit{"", "COMMIT"};
+inline constexpr pg::statement rollback{"", "ROLLBACK"};
+
+// The whole submission in one statement (one round trip, one transaction): take the PAN's claim — only
+// if free, expired (24 h) or held by a REJECTED application; concurrent claims of one PAN serialize on the
+// primary key — then insert the application, its audit rows and its outbox event. No row back = duplicate.
+// $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 name, $7 income, $8 loan, $9 loan type,
+// $10 request id, $11 message id, $12 topic, $13 payload.
+inline constexpr pg::statement submit{
+    "api_submit",
+    "WITH claim AS ("
+    "  INSERT INTO pan_claims AS c (pan_hmac, application_id, claimed_at) VALUES ($2, $1::uuid, now()) "
+    "  ON CONFLICT (pan_hmac) DO UPDATE SET application_id = EXCLUDED.application_id, claimed_at = EXCLUDED.claimed_at "
+    "  WHERE c.claimed_at <= now() - interval '24 hours' "
+    "     OR EXISTS (SELECT 1 FROM applications a WHERE a.id = c.application_id AND a.status = 'REJECTED') "
+    "  RETURNING application_id), "
+    "app AS (INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, applicant_name, "
+    "  monthly_income, loan_amount, loan_type, request_id) "
+    "  SELECT application_id, $2, $3, $4, $5, $6, $7::numeric, $8::numeric, $9, $10 FROM claim "
+    "  RETURNING id), "
+    "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
+    "  SELECT id, 'PAN_ENCRYPTED', 'api', $10, jsonb_build_object('key_id', $4::text) FROM app "
+    "  UNION ALL SELECT id, 'APPLICATION_SUBMITTED', 'api', $10, NULL FROM app), "
+    "ob AS (INSERT INTO outbox_events (message_id, application_id, topic, event_type, request_id, payload) "
+    "  SELECT $11::uuid, id, $12, 'loan_application_submitted', $10, $13 FROM app) "
+    "SELECT id FROM app"};
+
+// $1 key, $2 request hash, $3 application id. No row back = the key exists (possibly just committed by a
+// concurrent request with the same key, which this statement waited for).
+inline constexpr pg::statement claim_idempotency_key{
+    "api_claim_idempotency_key",
+    "INSERT INTO idempotency_keys (idempotency_key, request_hash, application_id) VALUES ($1, $2, $3::uuid) "
+    "ON CONFLICT DO NOTHING RETURNING 1"};
+
+inline constexpr pg::statement find_idempotency_key{
+    "api_find_idempotency_key",
+    "SELECT request_hash, application_id FROM idempotency_keys WHERE idempotency_key = $1"};
+
+// Status read plus the audit row for showing the masked PAN. $1 id, $2 request id.
+inline constexpr pg::statement status{
+    "api_status",
+    "WITH a AS (SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
+    "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+    "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+    "  FROM applications WHERE id = $1::uuid), "
+    "au AS (INSERT INTO audit_log (application_id, action, actor, request_id) "
+    "  SELECT id, 'PAN_MASKED', 'api', $2 FROM a) "
+    "SELECT * FROM a"};
+
+inline constexpr pg::statement ping{"api_ping", "SELECT 1"};
+
+}  // namespace prequal::api::queries

@@ -1,0 +1,147 @@
+// POST /applications: content type → JSON → validation → encryption → one transaction → 202.
+#include "queries.hpp"
+#include "responses.hpp"
+
+#include <prequal/api/api_module.hpp>
+#include <prequal/api/application_request.hpp>
+#include <prequal/core/clock.hpp>
+#include <prequal/core/ids.hpp>
+#include <prequal/crypto/keys.hpp>
+#include <prequal/pg/error.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace prequal::api {
+
+namespace json = boost::json;
+using detail::error;
+
+namespace {
+
+bool is_json_content_type(const std::string* value) {
+    if (!value) return false;
+    std::string media = value->substr(0, value->find(';'));
+    media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }),
+                media.end());
+    std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return std::tolower(c); });
+    return media == "application/json";
+}
+
+http::response accepted(const std::string& application_id) {
+    json::object body;
+    body["application_id"] = application_id;
+    body["status"] = "PENDING";
+    auto r = detail::json_response(202, json::serialize(body));
+    r.set_header("Location", "/applications/" + application_id + "/status");
+    return r;
+}
+
+std::string submitted_event(const std::string& message_id, const std::string& application_id,
+                            const std::string& request_id, const crypto::sealed& pan,
+                            const application_request& a) {
+    json::object e;
+    e["message_id"] = message_id;
+    e["message_version"] = 1;
+    e["event_type"] = "loan_application_submitted";
+    e["occurred_at"] = core::now_utc_millis();
+    e["application_id"] = application_id;
+    e["request_id"] = request_id;
+    e["pan_number_encrypted"] = pan.ciphertext_b64;
+    e["pan_key_id"] = pan.key_id;
+    e["monthly_income_inr"] = a.monthly_income.to_string();
+    e["loan_amount_inr"] = a.loan_amount.to_string();
+    e["loan_type"] = a.loan_type.empty() ? json::value(nullptr) : json::value(a.loan_type);
+    return json::serialize(e);
+}
+
+}  // namespace
+
+boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
+    if (!is_json_content_type(req.header("Content-Type")))
+        co_return error(req, 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
+    if (deps_.draining && deps_.draining())
+        co_return error(req, 503, "SERVICE_UNAVAILABLE", "the service is shutting down; retry on another instance");
+
+    auto parsed = parse_application_request(req.body);
+    if (auto* m = std::get_if<malformed_json>(&parsed)) co_return error(req, 400, "MALFORMED_JSON", m->reason);
+    if (auto* bad = std::get_if<invalid_request>(&parsed))
+        co_return error(req, 422, "VALIDATION_ERROR", "request body failed validation", bad->details);
+    const auto& app = std::get<application_request>(parsed);
+
+    const std::string* idem_key = req.header("Idempotency-Key");
+    if (idem_key && !is_valid_idempotency_key(*idem_key))
+        co_return error(req, 422, "VALIDATION_ERROR", "request failed validation",
+                        {{"Idempotency-Key", "must be 1-255 printable ASCII characters"}});
+
+    const std::string application_id = core::new_uuid();
+    const std::string message_id = core::new_uuid();
+    const crypto::sealed pan = deps_.cipher.encrypt(app.pan_number, application_id);
+    const std::string pan_hmac = deps_.index.digest_hex(app.pan_number);
+    const std::string masked = mask_pan(app.pan_number);
+    const std::string income = app.monthly_income.to_string();
+    const std::string loan = app.loan_amount.to_string();
+    const std::string payload = submitted_event(message_id, application_id, req.request_id, pan, app);
+    const pg::params submit_params{application_id,
+                                   pan_hmac,
+                                   pan.ciphertext_b64,
+                                   pan.key_id,
+                                   masked,
+                                   app.applicant_name.empty() ? pg::param{} : pg::param{app.applicant_name},
+                                   income,
+                                   loan,
+                                   app.loan_type.empty() ? pg::param{} : pg::param{app.loan_type},
+                                   req.request_id,
+                                   message_id,
+                                   options_.submitted_topic,
+                                   payload};
+    try {
+        auto conn = co_await deps_.pool.acquire();
+        if (!idem_key) {
+            auto r = co_await conn->execute(queries::submit, submit_params);
+            if (r.empty()) {
+                duplicates_.inc();
+                co_return error(req, 409, "DUPLICATE_APPLICATION",
+                                "an application for this PAN is already in progress or was approved in the last 24 hours");
+            }
+        } else {
+            // The key is claimed first, in the same transaction as the application, so a retry after a crash
+            // finds it and a concurrent retry waits for this one's outcome.
+            const std::string request_hash = deps_.index.digest_hex(canonical_form(app));
+            pg::steps claim{{queries::begin, {}},
+                            {queries::claim_idempotency_key, pg::args(*idem_key, request_hash, application_id)}};
+            auto claimed = co_await conn->pipeline(std::move(claim));
+            if (claimed[1].empty()) {
+                co_await conn->execute(queries::rollback);
+                auto found = co_await conn->execute(queries::find_idempotency_key, pg::args(*idem_key));
+                if (found.empty() || found.get(0, 0) != request_hash)
+                    co_return error(req, 422, "IDEMPOTENCY_KEY_REUSED",
+                                    "this Idempotency-Key was already used with a different request body");
+                replays_.inc();
+                co_return accepted(std::string{found.get(0, 1)});
+            }
+            auto r = co_await conn->execute(queries::submit, submit_params);
+            if (r.empty()) {
+                co_await conn->execute(queries::rollback);
+                duplicates_.inc();
+                co_return error(req, 409, "DUPLICATE_APPLICATION",
+                                "an application for this PAN is already in progress or was approved in the last 24 hours");
+            }
+            co_await conn->execute(queries::commit);
+        }
+    } catch (const pg::error& e) {
+        if (!detail::is_unavailable(e)) throw;
+        deps_.log.warn("submission failed: database unavailable",
+                       {{"request_id", req.request_id}, {"error", e.what()}});
+        co_return detail::database_unavailable(req);
+    }
+    accepted_.inc();
+    if (deps_.on_commit) deps_.on_commit();
+    deps_.log.debug("application accepted", {{"application_id", application_id}, {"request_id", req.request_id}});
+    co_return accepted(application_id);
+}
+
+}  // namespace prequal::api

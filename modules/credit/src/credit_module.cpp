@@ -1,0 +1,87 @@
+// Credit module handler: decode → decrypt → score → one-statement transaction → wake the publisher.
+#include "queries.hpp"
+
+#include <prequal/bus/envelope.hpp>
+#include <prequal/core/clock.hpp>
+#include <prequal/core/ids.hpp>
+#include <prequal/credit/credit_module.hpp>
+#include <prequal/credit/score.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace prequal::credit {
+
+namespace json = boost::json;
+
+namespace {
+
+core::money require_money(const json::object& body, std::string_view key) {
+    core::money m;
+    const std::string text = bus::require_string(body, key);
+    if (core::money::parse(text, m) != core::money_error::none)
+        throw bus::poison_message("field " + std::string(key) + " is not a decimal amount");
+    return m;
+}
+
+}  // namespace
+
+credit_module::credit_module(pg::pool& pool, const crypto::pan_cipher& cipher, core::logger log,
+                             core::metrics_registry& metrics, std::function<void()> on_commit,
+                             credit_options options)
+    : pool_{pool},
+      cipher_{cipher},
+      log_{std::move(log)},
+      on_commit_{std::move(on_commit)},
+      options_{std::move(options)},
+      reports_{metrics.get_counter("credit_reports_generated_total", "Credit reports written")},
+      duplicates_{metrics.get_counter("consumer_duplicates_skipped_total", "Redelivered messages skipped",
+                                      {{"group", options_.group}})} {}
+
+void credit_module::subscribe(bus::message_bus& bus) {
+    bus.subscribe(options_.input_topic, options_.group,
+                  [this](const bus::message& m) { return handle(m); });
+}
+
+boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
+    const bus::envelope in = bus::decode_envelope(msg.payload, "loan_application_submitted");
+    const std::string key_id = bus::require_string(in.body, "pan_key_id");
+    const std::string sealed = bus::require_string(in.body, "pan_number_encrypted");
+    const core::money income = require_money(in.body, "monthly_income_inr");
+    const core::money loan = require_money(in.body, "loan_amount_inr");
+    const std::string loan_type = bus::optional_string(in.body, "loan_type");
+
+    const auto pan = cipher_.decrypt(key_id, sealed, in.application_id);
+    if (!pan) throw bus::poison_message("pan_number_encrypted failed authentication or its key is unknown");
+    const int score = compute_score(*pan, income, loan_type, in.application_id);
+
+    const std::string report_id = core::new_uuid();
+    json::object out;
+    out["message_id"] = report_id;
+    out["message_version"] = bus::message_version;
+    out["event_type"] = "credit_report_generated";
+    out["occurred_at"] = core::now_utc_millis();
+    out["application_id"] = in.application_id;
+    out["request_id"] = in.request_id;
+    out["cibil_score"] = score;
+    out["monthly_income_inr"] = income.to_string();
+    out["loan_amount_inr"] = loan.to_string();
+    out["loan_type"] = loan_type.empty() ? json::value(nullptr) : json::value(loan_type);
+    const std::string payload = json::serialize(out);
+    const std::string score_text = std::to_string(score);
+
+    auto r = co_await pool_.execute(queries::record_report,
+                                    pg::args(options_.group, in.message_id, in.application_id, score_text,
+                                             report_id, options_.output_topic, payload, in.request_id, key_id));
+    if (r.get_int(0, 0) == 0) {
+        duplicates_.inc();
+        log_.debug("duplicate message skipped", {{"message_id", in.message_id}});
+        co_return;
+    }
+    if (r.get_int(0, 1) > 0) {
+        reports_.inc();
+        if (on_commit_) on_commit_();
+    }
+}
+
+}  // namespace prequal::credit

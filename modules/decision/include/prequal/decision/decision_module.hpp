@@ -1,0 +1,46 @@
+// The decision module: consumes credit_reports_generated and records the final decision with a
+// version-checked UPDATE, in one transaction with the processed_messages row and an audit entry.
+#pragma once
+
+#include <prequal/bus/message_bus.hpp>
+#include <prequal/core/logger.hpp>
+#include <prequal/core/metrics.hpp>
+#include <prequal/pg/pool.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <string>
+
+namespace prequal::decision {
+
+struct decision_options {
+    std::string group = "decision";
+    std::string input_topic = "credit_reports_generated";
+    int max_conflict_retries = 3;  // re-read and retry a version conflict this often, then dead-letter
+};
+
+class decision_module {
+public:
+    decision_module(pg::pool& pool, core::logger log, core::metrics_registry& metrics,
+                    decision_options options = {});
+
+    void subscribe(bus::message_bus& bus);
+
+    /// Handles one credit report. Throws bus::poison_message for undecodable input or a conflict that
+    /// persisted through every retry; pg::error for database failures. A duplicate message is skipped.
+    boost::asio::awaitable<void> handle(const bus::message& msg);
+
+    /// Test hook: awaited between reading the version and the version-checked UPDATE (fault injection).
+    std::function<boost::asio::awaitable<void>(const std::string& application_id)> before_update;
+
+private:
+    pg::pool& pool_;
+    core::logger log_;
+    decision_options options_;
+    core::counter& decided_;
+    core::counter& conflicts_;
+    core::counter& duplicates_;
+};
+
+}  // namespace prequal::decision

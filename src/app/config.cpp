@@ -1,0 +1,210 @@
+// Command-line, environment and config-file parsing with Boost.Program_options.
+#include "config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace prequal::app {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* usage_head =
+    "prequal — loan prequalification service\n\n"
+    "Usage:\n"
+    "  prequal serve [OPTIONS]     run the API, credit and decision modules\n"
+    "  prequal migrate [OPTIONS]   apply pending database migrations and exit\n"
+    "  prequal keygen              print a fresh --encryption-keys entry and --pan-index-key\n"
+    "  prequal --help | --version\n"
+    "  prequal COMMAND --help      options of one command\n\n"
+    "Every option can also be set as an environment variable PREQUAL_<NAME> (e.g. PREQUAL_DATABASE_URL)\n"
+    "or in a --config file of name=value lines; flags win over the environment, the environment over the file.\n";
+
+po::options_description database_options() {
+    po::options_description d{"Database"};
+    d.add_options()
+        ("database-url", po::value<std::string>(), "libpq connection string or URI; when absent a private "
+         "PostgreSQL cluster is created/started under --data-dir and stopped on exit")
+        ("data-dir", po::value<std::string>()->default_value("./var"), "directory for the private cluster and its keys")
+        ("sql-dir", po::value<std::string>(), "migrations directory (default: discovered next to the binary or in the source tree)")
+        ("db-pool-size", po::value<std::size_t>()->default_value(16), "database connections per process");
+    return d;
+}
+
+po::options_description serve_options() {
+    po::options_description d{"Serve"};
+    d.add_options()
+        ("bus", po::value<std::string>()->default_value("memory"), "message bus: memory | kafka")
+        ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HTTP address HOST:PORT (numeric host)")
+        ("modules", po::value<std::string>()->default_value("api,credit,decision"), "modules this process runs (any subset)")
+        ("kafka-brokers", po::value<std::string>(), "HOST:PORT,... (required with --bus=kafka)")
+        ("encryption-keys", po::value<std::string>(), "AES-256 keys ID:BASE64[,ID:BASE64...]; the first encrypts")
+        ("pan-index-key", po::value<std::string>(), "BASE64 key (>= 32 bytes) of the PAN look-up HMAC")
+        ("bus-partitions", po::value<std::size_t>()->default_value(16), "memory bus: partitions (handler concurrency) per group")
+        ("bus-max-attempts", po::value<int>()->default_value(5), "deliveries before a message is dead-lettered")
+        ("shutdown-timeout-ms", po::value<long>()->default_value(15000), "how long a graceful stop may take")
+        ("read-timeout-ms", po::value<long>()->default_value(10000), "HTTP: time allowed to receive one request")
+        ("idle-timeout-ms", po::value<long>()->default_value(30000), "HTTP: keep-alive idle time")
+        ("max-connections", po::value<std::size_t>()->default_value(1024), "HTTP: concurrent connections");
+    return d;
+}
+
+po::options_description common_options() {
+    po::options_description d{"General"};
+    d.add_options()
+        ("help,h", "show this help")
+        ("config", po::value<std::string>(), "file of name=value lines (option names without --)")
+        ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error");
+    return d;
+}
+
+void parse_listen(const std::string& text, service_config& c) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+        throw std::invalid_argument("--listen must be HOST:PORT, got '" + text + "'");
+    c.listen_host = text.substr(0, colon);
+    if (c.listen_host.front() == '[' && c.listen_host.back() == ']')
+        c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+    const std::string port = text.substr(colon + 1);
+    char* end = nullptr;
+    const long p = std::strtol(port.c_str(), &end, 10);
+    if (*end != '\0' || p < 0 || p > 65535) throw std::invalid_argument("--listen port must be 0-65535, got '" + port + "'");
+    c.listen_port = static_cast<std::uint16_t>(p);
+}
+
+void parse_modules(const std::string& text, service_config& c) {
+    c.run_api = c.run_credit = c.run_decision = false;
+    std::stringstream in{text};
+    std::string m;
+    while (std::getline(in, m, ',')) {
+        if (m == "api") c.run_api = true;
+        else if (m == "credit") c.run_credit = true;
+        else if (m == "decision") c.run_decision = true;
+        else throw std::invalid_argument("--modules: unknown module '" + m + "' (expected api, credit, decision)");
+    }
+    if (!c.run_api && !c.run_credit && !c.run_decision) throw std::invalid_argument("--modules must name at least one module");
+}
+
+long positive(const po::variables_map& vm, const char* name) {
+    const long v = vm[name].as<long>();
+    if (v <= 0) throw std::invalid_argument(fmt::format("--{} must be positive", name));
+    return v;
+}
+
+}  // namespace
+
+command_line parse_command_line(int argc, const char* const* argv) {
+    command_line out;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        out.command = "help";
+        std::ostringstream s;
+        s << usage_head << "\n" << common_options() << "\n" << serve_options() << "\n" << database_options();
+        out.help_text = s.str();
+        return out;
+    }
+    if (args[0] == "--version") {
+        out.command = "version";
+        return out;
+    }
+    out.command = args[0];
+    po::options_description allowed;
+    allowed.add(common_options());
+    if (out.command == "serve") allowed.add(serve_options()).add(database_options());
+    else if (out.command == "migrate") allowed.add(database_options());
+    else if (out.command != "keygen")
+        throw std::invalid_argument("unknown command '" + out.command + "' (try prequal --help)");
+
+    po::variables_map vm;
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+        po::store(po::command_line_parser(rest).options(allowed).run(), vm);
+        po::store(po::parse_environment(allowed,
+                                        [&allowed](const std::string& env) -> std::string {
+                                            if (!env.starts_with("PREQUAL_")) return {};
+                                            std::string name = env.substr(8);
+                                            for (auto& ch : name) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(ch));
+                                            if (name == "help") return {};
+                                            return allowed.find_nothrow(name, false) ? name : std::string{};
+                                        }),
+                  vm);
+        if (vm.count("config")) {
+            const std::string file = vm["config"].as<std::string>();
+            std::ifstream in{file};
+            if (!in) throw std::invalid_argument("--config: cannot read '" + file + "'");
+            po::store(po::parse_config_file(in, allowed), vm);
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw std::invalid_argument(e.what());
+    }
+    if (vm.count("help")) {
+        out.command = "help";
+        std::ostringstream s;
+        s << "Usage: prequal " << args[0] << " [OPTIONS]\n\n" << allowed;
+        out.help_text = s.str();
+        return out;
+    }
+
+    service_config& c = out.config;
+    c.log_level = vm["log-level"].as<std::string>();
+    if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
+        throw std::invalid_argument("--log-level must be debug, info, warn or error");
+    if (out.command == "keygen") return out;
+
+    if (vm.count("database-url")) c.database_url = vm["database-url"].as<std::string>();
+    c.data_dir = vm["data-dir"].as<std::string>();
+    if (vm.count("sql-dir")) c.sql_dir = vm["sql-dir"].as<std::string>();
+    c.db_pool_size = vm["db-pool-size"].as<std::size_t>();
+    if (c.db_pool_size == 0) throw std::invalid_argument("--db-pool-size must be at least 1");
+    if (out.command == "migrate") return out;
+
+    c.bus = vm["bus"].as<std::string>();
+    if (c.bus != "memory" && c.bus != "kafka") throw std::invalid_argument("--bus must be memory or kafka, got '" + c.bus + "'");
+    parse_listen(vm["listen"].as<std::string>(), c);
+    parse_modules(vm["modules"].as<std::string>(), c);
+    if (vm.count("kafka-brokers")) c.kafka_brokers = vm["kafka-brokers"].as<std::string>();
+    if (c.bus == "kafka" && c.kafka_brokers.empty()) throw std::invalid_argument("--bus=kafka requires --kafka-brokers");
+    if (vm.count("encryption-keys")) c.encryption_keys = vm["encryption-keys"].as<std::string>();
+    if (vm.count("pan-index-key")) c.pan_index_key = vm["pan-index-key"].as<std::string>();
+    c.bus_partitions = vm["bus-partitions"].as<std::size_t>();
+    if (c.bus_partitions == 0) throw std::invalid_argument("--bus-partitions must be at least 1");
+    c.bus_max_attempts = vm["bus-max-attempts"].as<int>();
+    if (c.bus_max_attempts < 1) throw std::invalid_argument("--bus-max-attempts must be at least 1");
+    c.shutdown_timeout = std::chrono::milliseconds{positive(vm, "shutdown-timeout-ms")};
+    c.read_timeout = std::chrono::milliseconds{positive(vm, "read-timeout-ms")};
+    c.idle_timeout = std::chrono::milliseconds{positive(vm, "idle-timeout-ms")};
+    c.max_connections = vm["max-connections"].as<std::size_t>();
+    return out;
+}
+
+std::filesystem::path find_sql_dir(const service_config& config) {
+    namespace fs = std::filesystem;
+    if (!config.sql_dir.empty()) {
+        if (!fs::is_directory(config.sql_dir))
+            throw std::runtime_error("--sql-dir " + config.sql_dir.string() + " is not a directory");
+        return config.sql_dir;
+    }
+    std::vector<fs::path> candidates;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        candidates.push_back(exe.parent_path().parent_path() / "share" / "prequal" / "sql");
+        candidates.push_back(exe.parent_path() / "sql");
+    }
+    candidates.push_back(PREQUAL_SOURCE_SQL_DIR);
+    for (const auto& c : candidates)
+        if (fs::is_directory(c, ec)) return c;
+    throw std::runtime_error("cannot find the migrations directory (sql/); pass --sql-dir");
+}
+
+}  // namespace prequal::app

@@ -1,0 +1,52 @@
+// `prequal serve` configuration: plain structs with defaults, filled from flags, PREQUAL_* environment
+// variables and an optional --config file (flags win over the environment, the environment over the file).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace prequal::app {
+
+struct service_config {
+    std::string bus = "memory";                    // memory | kafka
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    std::string database_url;                      // empty → private cluster under data_dir
+    std::filesystem::path data_dir = "./var";
+    bool run_api = true;
+    bool run_credit = true;
+    bool run_decision = true;
+    std::string kafka_brokers;
+    std::string encryption_keys;                   // ID:BASE64[,ID:BASE64...]
+    std::string pan_index_key;                     // BASE64
+    std::filesystem::path sql_dir;                 // empty → discovered (see find_sql_dir)
+    std::string log_level = "info";
+    std::size_t db_pool_size = 16;
+    std::size_t bus_partitions = 16;
+    int bus_max_attempts = 5;
+    std::chrono::milliseconds shutdown_timeout{15000};
+    std::chrono::milliseconds read_timeout{10000};
+    std::chrono::milliseconds idle_timeout{30000};
+    std::size_t max_connections = 1024;
+};
+
+/// What a command line asked for.
+struct command_line {
+    std::string command;        // "serve", "migrate", "keygen", "help", "version"
+    service_config config;
+    std::string help_text;      // filled for "help"
+};
+
+/// Parses argv (+ environment + --config file). Throws std::invalid_argument with a message that names
+/// the offending option.
+command_line parse_command_line(int argc, const char* const* argv);
+
+/// The migrations directory: the configured one, else <binary dir>/../share/prequal/sql, else the source
+/// tree's sql/ the binary was built from. Throws std::runtime_error when none exists.
+std::filesystem::path find_sql_dir(const service_config& config);
+
+}  // namespace prequal::app

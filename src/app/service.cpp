@@ -1,0 +1,286 @@
+// Composition root: wiring only. Construction order = start-up order; shutdown runs in reverse:
+// listener → in-flight HTTP → bus consumers → outbox publisher → pool → private cluster.
+#include "service.hpp"
+
+#include <prequal/api/api_module.hpp>
+#include <prequal/bus/memory_bus.hpp>
+#include <prequal/credit/credit_module.hpp>
+#include <prequal/crypto/keys.hpp>
+#include <prequal/crypto/pan_cipher.hpp>
+#include <prequal/crypto/pan_index.hpp>
+#include <prequal/decision/decision_module.hpp>
+#include <prequal/http/router.hpp>
+#include <prequal/http/server.hpp>
+#include <prequal/outbox/dead_letter_recorder.hpp>
+#include <prequal/outbox/publisher.hpp>
+#include <prequal/pg/embedded_cluster.hpp>
+#include <prequal/pg/migrations.hpp>
+#include <prequal/pg/pool.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+namespace prequal::app {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr const char* submitted_topic = "loan_applications_submitted";
+constexpr const char* credit_topic = "credit_reports_generated";
+
+crypto::key_material configured_keys(const service_config& c) {
+    if (c.encryption_keys.empty() || c.pan_index_key.empty())
+        throw std::runtime_error(
+            "--encryption-keys and --pan-index-key are required with --database-url "
+            "(generate them with `prequal keygen`; every replica needs the same values)");
+    return {crypto::parse_encryption_keys(c.encryption_keys), crypto::parse_pan_index_key(c.pan_index_key)};
+}
+
+// Starts the private cluster when no URL is configured; returns the conninfo to use.
+std::string prepare_database(const service_config& c, std::unique_ptr<pg::embedded_cluster>& cluster,
+                             const core::logger& log) {
+    if (!c.database_url.empty()) return c.database_url;
+    std::filesystem::create_directories(c.data_dir);
+    pg::embedded_cluster_options o;
+    o.dir = std::filesystem::absolute(c.data_dir) / "postgres";
+    o.log = [log](const std::string& line) { log.info(line); };
+    cluster = std::make_unique<pg::embedded_cluster>(std::move(o));
+    log.info("no --database-url given: using the private PostgreSQL cluster under the data directory",
+             {{"dir", cluster->dir().string()}});
+    cluster->start();
+    return cluster->conninfo();
+}
+
+}  // namespace
+
+struct service::impl {
+    service_config config;
+    core::logger log;
+    std::unique_ptr<pg::embedded_cluster> cluster;
+    std::string conninfo;
+    std::filesystem::path sql_dir;
+    std::unique_ptr<crypto::pan_cipher> cipher;
+    std::unique_ptr<crypto::pan_index> index;
+
+    asio::io_context ioc{1};
+    asio::steady_timer stop_timer{ioc, asio::steady_timer::time_point::max()};
+    bool stop_requested = false;  // io thread only
+    std::atomic<bool> draining{false};
+    bool handle_signals = false;
+    std::thread io_thread;
+    std::promise<void> started;
+    std::atomic<int> exit_code{0};
+    std::atomic<std::uint16_t> bound_port{0};
+
+    core::metrics_registry metrics;
+    std::unique_ptr<pg::pool> pool;
+    std::unique_ptr<bus::message_bus> bus;
+    std::unique_ptr<outbox::publisher> publisher;
+    std::unique_ptr<credit::credit_module> credit;
+    std::unique_ptr<decision::decision_module> decision;
+    std::unique_ptr<api::api_module> api;
+    http::router router;
+    std::unique_ptr<http::server> server;
+
+    asio::awaitable<void> main();
+    asio::awaitable<void> shutdown_sequence();
+    void stop_on_io_thread() {
+        stop_requested = true;
+        stop_timer.cancel();
+    }
+};
+
+asio::awaitable<void> service::impl::main() {
+    auto ex = co_await asio::this_coro::executor;
+    {
+        auto conn = co_await pg::connection::connect(ex, conninfo, std::chrono::seconds{30});
+        auto report = co_await pg::migrate(*conn, sql_dir);
+        log.info("database schema up to date", {{"applied_now", std::to_string(report.applied.size())},
+                                                {"already_applied", std::to_string(report.already_applied.size())}});
+    }
+    pg::pool_options po;
+    po.conninfo = conninfo;
+    po.size = config.db_pool_size;
+    pool = std::make_unique<pg::pool>(ex, po);
+    metrics.add_callback_gauge("db_pool_connections", "Open database connections", {}, [p = pool.get()] {
+        return static_cast<std::int64_t>(p->size());
+    });
+
+    bus::memory_bus_options bo;
+    bo.partitions = config.bus_partitions;
+    bo.retry.max_attempts = config.bus_max_attempts;
+    bus = bus::make_memory_bus(ex, bo, log.child("bus"), metrics);
+
+    publisher = std::make_unique<outbox::publisher>(ex, *pool, *bus, outbox::publisher_options{}, log.child("outbox"),
+                                                    metrics);
+    auto wake = [p = publisher.get()] { p->wake(); };
+    if (config.run_credit) {
+        credit = std::make_unique<credit::credit_module>(*pool, *cipher, log.child("credit"), metrics, wake);
+        credit->subscribe(*bus);
+    }
+    if (config.run_decision) {
+        decision = std::make_unique<decision::decision_module>(*pool, log.child("decision"), metrics);
+        decision->subscribe(*bus);
+    }
+    outbox::record_dead_letters(*bus, *pool, {submitted_topic, credit_topic}, "dead-letter-recorder",
+                                log.child("dlq"));
+
+    api = std::make_unique<api::api_module>(api::api_dependencies{
+        *pool, *cipher, *index, metrics, log.child("api"), wake, [b = bus.get()] { return b->healthy(); },
+        [this] { return draining.load(); }});
+    api->register_routes(router, config.run_api);
+
+    http::server_options so;
+    so.host = config.listen_host;
+    so.port = config.listen_port;
+    so.read_timeout = config.read_timeout;
+    so.idle_timeout = config.idle_timeout;
+    so.max_connections = config.max_connections;
+    server = std::make_unique<http::server>(
+        ex, so, [this](http::request& r) { return router.dispatch(r); }, log.child("http"), metrics);
+    server->listen();
+    bound_port = server->port();
+
+    if (!bus->durable()) {
+        // The in-memory queue died with any previous process: re-drive every unfinished application.
+        const auto n = co_await publisher->requeue_unfinished();
+        if (n > 0) log.info("re-driving unfinished work from the outbox", {{"events", std::to_string(n)}});
+    }
+    if (handle_signals) {
+        auto signals = std::make_shared<asio::signal_set>(ex, SIGINT, SIGTERM);
+        signals->async_wait([this, signals](boost::system::error_code ec, int sig) {
+            if (ec) return;
+            log.info("signal received; stopping gracefully", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+            stop_on_io_thread();
+        });
+    }
+    log.info("prequal serving", {{"listen", config.listen_host + ":" + std::to_string(server->port())},
+                                 {"bus", config.bus}});
+    started.set_value();
+    co_await (bus->run() && publisher->run() && server->run() && shutdown_sequence());
+    pool->close();
+    log.info("stopped cleanly");
+}
+
+asio::awaitable<void> service::impl::shutdown_sequence() {
+    if (!stop_requested) {
+        boost::system::error_code ec;
+        co_await stop_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    draining = true;
+    server->stop_accepting();
+    co_await server->drain(config.shutdown_timeout);
+    bus->stop();
+    publisher->stop();
+}
+
+service::service(service_config config, core::logger log) : impl_{std::make_unique<impl>()} {
+    impl_->config = std::move(config);
+    impl_->log = std::move(log);
+}
+
+service::~service() {
+    if (impl_->io_thread.joinable()) {
+        request_stop();
+        wait();
+    }
+}
+
+void service::start() {
+    auto& s = *impl_;
+    s.sql_dir = find_sql_dir(s.config);
+    s.conninfo = prepare_database(s.config, s.cluster, s.log);
+    const crypto::key_material keys = s.config.database_url.empty() && s.config.encryption_keys.empty()
+                                          ? crypto::load_or_create_key_file(s.config.data_dir / "keys")
+                                          : configured_keys(s.config);
+    s.cipher = std::make_unique<crypto::pan_cipher>(keys.encryption_keys);
+    s.index = std::make_unique<crypto::pan_index>(keys.pan_index_key);
+
+    auto started = s.started.get_future();
+    asio::co_spawn(s.ioc, s.main(), [this](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            impl_->log.error("service failed", {{"error", ex.what()}});
+        }
+        impl_->exit_code = 1;
+        try {
+            impl_->started.set_exception(e);
+        } catch (const std::future_error&) {
+            // already running: the failure is reported through the exit code
+        }
+        impl_->ioc.stop();
+    });
+    s.io_thread = std::thread{[&s] { s.ioc.run(); }};
+    try {
+        started.get();
+    } catch (...) {
+        s.io_thread.join();
+        if (s.cluster) s.cluster->stop();
+        throw;
+    }
+}
+
+std::uint16_t service::port() const { return impl_->bound_port; }
+std::string service::conninfo() const { return impl_->conninfo; }
+
+void service::request_stop() {
+    asio::post(impl_->ioc, [s = impl_.get()] { s->stop_on_io_thread(); });
+}
+
+int service::wait() {
+    auto& s = *impl_;
+    if (s.io_thread.joinable()) s.io_thread.join();
+    // Destroy in reverse order of construction while no io thread runs.
+    s.server.reset();
+    s.api.reset();
+    s.decision.reset();
+    s.credit.reset();
+    s.publisher.reset();
+    s.bus.reset();
+    s.pool.reset();
+    if (s.cluster) s.cluster->stop();
+    return s.exit_code;
+}
+
+int service::run_until_signal() {
+    impl_->handle_signals = true;
+    start();
+    return wait();
+}
+
+int run_migrate(const service_config& config, core::logger log) {
+    std::unique_ptr<pg::embedded_cluster> cluster;
+    const std::string conninfo = prepare_database(config, cluster, log);
+    const auto sql_dir = find_sql_dir(config);
+    asio::io_context ioc{1};
+    std::exception_ptr failure;
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            auto conn = co_await pg::connection::connect(ioc.get_executor(), conninfo, std::chrono::seconds{30});
+            auto report = co_await pg::migrate(*conn, sql_dir);
+            for (const auto& f : report.applied) log.info("migration applied", {{"file", f}});
+            log.info("database schema up to date", {{"applied_now", std::to_string(report.applied.size())}});
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    if (cluster) cluster->stop();
+    if (failure) std::rethrow_exception(failure);
+    return 0;
+}
+
+}  // namespace prequal::app

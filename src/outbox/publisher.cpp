@@ -1,0 +1,203 @@
+// Outbox publisher loop. Single-threaded io_context assumed (the service runs one): wake()/stop() and the
+// loop share state without locks.
+#include "queries.hpp"
+
+#include <prequal/outbox/publisher.hpp>
+#include <prequal/pg/error.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace prequal::outbox {
+
+namespace asio = boost::asio;
+
+struct publisher::impl {
+    impl(asio::any_io_executor ex, pg::pool& p, bus::message_bus& b, publisher_options o, core::logger l,
+         core::metrics_registry& m)
+        : executor{ex},
+          pool{p},
+          bus{b},
+          options{std::move(o)},
+          log{std::move(l)},
+          timer{ex},
+          published{m.get_counter("outbox_events_published_total", "Outbox events forwarded to the bus")},
+          failed{m.get_counter("outbox_publish_failures_total", "Failed attempts to publish an outbox event")},
+          dead{m.get_counter("outbox_events_dead_total", "Outbox events parked after too many failures")},
+          batch_seconds{m.get_histogram("outbox_batch_duration_seconds", "Duration of one outbox batch")} {}
+
+    asio::any_io_executor executor;
+    pg::pool& pool;
+    bus::message_bus& bus;
+    publisher_options options;
+    core::logger log;
+    asio::steady_timer timer;
+    bool woken = false;
+    bool stopping = false;
+    core::counter& published;
+    core::counter& failed;
+    core::counter& dead;
+    core::histogram& batch_seconds;
+
+    std::chrono::milliseconds backoff_for(std::int64_t attempts) const {
+        auto b = options.initial_backoff;
+        for (std::int64_t i = 0; i < attempts && b < options.max_backoff; ++i) b *= 2;
+        return std::min(b, options.max_backoff);
+    }
+
+    asio::awaitable<void> listen_loop(std::shared_ptr<impl> self);
+};
+
+publisher::publisher(asio::any_io_executor ex, pg::pool& pool, bus::message_bus& bus, publisher_options options,
+                     core::logger log, core::metrics_registry& metrics)
+    : impl_{std::make_shared<impl>(ex, pool, bus, std::move(options), std::move(log), metrics)} {}
+
+publisher::~publisher() = default;
+
+void publisher::wake() {
+    impl_->woken = true;
+    impl_->timer.cancel();
+}
+
+void publisher::stop() {
+    impl_->stopping = true;
+    impl_->timer.cancel();
+}
+
+asio::awaitable<std::int64_t> publisher::requeue_unfinished() {
+    auto r = co_await impl_->pool.execute(queries::requeue_unfinished);
+    co_return r.affected_rows();
+}
+
+asio::awaitable<std::size_t> publisher::publish_batch() {
+    auto& s = *impl_;
+    const auto started = std::chrono::steady_clock::now();
+    auto conn = co_await s.pool.acquire();
+    const std::string limit = std::to_string(s.options.batch_size);
+    pg::steps claim{{queries::begin, {}}, {queries::claim_batch, pg::args(limit)}};
+    auto results = co_await conn->pipeline(std::move(claim));
+    const pg::result& rows = results[1];
+
+    std::vector<std::string> done_ids;
+    std::set<std::string, std::less<>> blocked_applications;  // an earlier event of theirs failed
+    struct failure {
+        std::string id;
+        std::string error;
+        std::int64_t attempts;
+    };
+    std::vector<failure> failures;
+    for (int i = 0; i < rows.rows(); ++i) {
+        std::string id{rows.get(i, 0)};
+        std::string application_id{rows.get(i, 2)};
+        if (blocked_applications.contains(application_id)) continue;  // keep per-application order
+        bus::message msg;
+        msg.topic = std::string{rows.get(i, 3)};
+        msg.key = application_id;
+        msg.payload = std::string{rows.get(i, 6)};
+        msg.headers = {{"message_id", std::string{rows.get(i, 1)}},
+                       {"event_type", std::string{rows.get(i, 4)}},
+                       {"message_version", "1"},
+                       {"request_id", std::string{rows.get(i, 5)}}};
+        try {
+            co_await s.bus.publish(std::move(msg));
+            done_ids.push_back(std::move(id));
+        } catch (const std::exception& e) {
+            failures.push_back({std::move(id), e.what(), rows.get_int(i, 7)});
+            blocked_applications.insert(std::move(application_id));
+        }
+    }
+
+    pg::steps steps;
+    std::string id_array;
+    if (!done_ids.empty()) {
+        id_array = "{" + fmt::format("{}", fmt::join(done_ids, ",")) + "}";
+        steps.push_back({queries::mark_published, {id_array}});
+    }
+    std::vector<std::string> owned;  // keeps parameter text alive for the pipeline
+    owned.reserve(failures.size() * 2 + 1);
+    const std::string max_attempts = std::to_string(s.options.max_attempts);
+    for (const auto& f : failures) {
+        owned.push_back(std::to_string(s.backoff_for(f.attempts).count()));
+        steps.push_back({queries::mark_failed, {f.id, f.error, owned.back(), max_attempts}});
+    }
+    steps.push_back({queries::commit, {}});
+    auto marked = co_await conn->pipeline(std::move(steps));
+
+    s.published.inc(done_ids.size());
+    for (std::size_t i = 0; i < failures.size(); ++i) {
+        s.failed.inc();
+        const auto& r = marked[(done_ids.empty() ? 0 : 1) + i];
+        const bool parked = r.rows() > 0 && r.get_bool(0, 0);
+        if (parked) {
+            s.dead.inc();
+            s.log.error("outbox event parked as dead after too many failures",
+                        {{"outbox_id", failures[i].id}, {"error", failures[i].error}});
+        } else {
+            s.log.warn("outbox publish failed; will retry",
+                       {{"outbox_id", failures[i].id}, {"error", failures[i].error}});
+        }
+    }
+    s.batch_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    co_return done_ids.size();
+}
+
+asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
+    // Another replica's commit wakes us through NOTIFY; on any error reconnect after a pause.
+    while (!stopping) {
+        try {
+            auto conn = co_await pg::connection::connect(executor, options.listen_conninfo,
+                                                         std::chrono::milliseconds{5000});
+            co_await conn->execute_script(fmt::format("LISTEN {}", notify_channel));
+            while (!stopping) {
+                auto n = co_await conn->wait_notification(std::chrono::milliseconds{1000});
+                if (n) {
+                    woken = true;
+                    timer.cancel();
+                }
+            }
+        } catch (const std::exception& e) {
+            if (!stopping) log.warn("outbox LISTEN connection failed; retrying", {{"error", e.what()}});
+        }
+        if (stopping) break;
+        asio::steady_timer pause{executor, std::chrono::seconds{1}};
+        co_await pause.async_wait(asio::use_awaitable);
+    }
+}
+
+asio::awaitable<void> publisher::run() {
+    auto self = impl_;
+    auto& s = *self;
+    if (!s.options.listen_conninfo.empty())
+        asio::co_spawn(s.executor, s.listen_loop(self), asio::detached);
+    std::chrono::milliseconds error_pause{100};
+    while (!s.stopping) {
+        s.woken = false;
+        std::size_t n = 0;
+        bool failed = false;
+        try {
+            n = co_await publish_batch();
+            error_pause = std::chrono::milliseconds{100};
+        } catch (const std::exception& e) {
+            failed = true;
+            s.log.warn("outbox batch failed", {{"error", e.what()}});
+        }
+        if (s.stopping) break;
+        if (n >= s.options.batch_size || (s.woken && !failed)) continue;  // more work is likely waiting
+        s.timer.expires_after(failed ? error_pause : s.options.safety_poll);
+        if (failed) error_pause = std::min(error_pause * 2, std::chrono::milliseconds{5000});
+        boost::system::error_code ec;
+        co_await s.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+}  // namespace prequal::outbox

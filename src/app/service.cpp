@@ -94,8 +94,16 @@ struct service::impl {
     http::router router;
     std::unique_ptr<http::server> server;
 
+    asio::steady_timer publisher_done{ioc, asio::steady_timer::time_point::max()};
+    bool publisher_finished = false;
+
     asio::awaitable<void> main();
     asio::awaitable<void> shutdown_sequence();
+    asio::awaitable<void> run_publisher() {
+        co_await publisher->run();
+        publisher_finished = true;
+        publisher_done.cancel();
+    }
     void stop_on_io_thread() {
         stop_requested = true;
         stop_timer.cancel();
@@ -169,7 +177,7 @@ asio::awaitable<void> service::impl::main() {
     log.info("prequal serving", {{"listen", config.listen_host + ":" + std::to_string(server->port())},
                                  {"bus", config.bus}});
     started.set_value();
-    co_await (bus->run() && publisher->run() && server->run() && shutdown_sequence());
+    co_await (bus->run() && run_publisher() && server->run() && shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }
@@ -182,8 +190,14 @@ asio::awaitable<void> service::impl::shutdown_sequence() {
     draining = true;
     server->stop_accepting();
     co_await server->drain(config.shutdown_timeout);
-    bus->stop();
+    log.info("HTTP drained; stopping the outbox publisher, then the consumers");
+    // Publisher first: its last batch may still need the bus (a stopped bus refuses publishes).
     publisher->stop();
+    if (!publisher_finished) {
+        boost::system::error_code ec;
+        co_await publisher_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    bus->stop();
 }
 
 service::service(service_config config, core::logger log) : impl_{std::make_unique<impl>()} {
@@ -261,6 +275,26 @@ int service::run_until_signal() {
     start();
     return wait();
 }
+
+void service::run_on_io(std::function<void()> fn) {
+    std::promise<void> done;
+    asio::post(impl_->ioc, [&] {
+        fn();
+        done.set_value();
+    });
+    done.get_future().get();
+}
+
+void service::inject(bus::message msg) {
+    std::promise<void> done;
+    asio::co_spawn(impl_->ioc, impl_->bus->publish(std::move(msg)), [&](std::exception_ptr e) {
+        if (e) done.set_exception(e);
+        else done.set_value();
+    });
+    done.get_future().get();
+}
+
+decision::decision_module* service::decision_module() { return impl_->decision.get(); }
 
 int run_migrate(const service_config& config, core::logger log) {
     std::unique_ptr<pg::embedded_cluster> cluster;

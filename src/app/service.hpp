@@ -8,7 +8,15 @@
 #include <prequal/core/logger.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+
+namespace prequal::bus {
+struct message;
+}
+namespace prequal::decision {
+class decision_module;
+}
 
 namespace prequal::app {
 
@@ -36,6 +44,16 @@ public:
 
     /// The libpq conninfo in use (the private cluster's when no URL was given).
     std::string conninfo() const;
+
+    /// Runs `fn` on the io thread and waits for it (tests: install hooks without data races).
+    void run_on_io(std::function<void()> fn);
+
+    /// Publishes `msg` on the bus from the io thread and waits until the bus accepted it (tests inject
+    /// duplicates and poison messages this way).
+    void inject(bus::message msg);
+
+    /// The decision module when this process runs it, else null (tests install fault hooks on it).
+    decision::decision_module* decision_module();
 
 private:
     struct impl;

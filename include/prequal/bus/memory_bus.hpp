@@ -19,6 +19,10 @@ struct memory_bus_options {
     retry_policy retry{};
 };
 
+/// An in-memory bus whose state lives on a strand of `ex`; publish/stop/healthy/pending may be called from
+/// any thread. Handlers run on that strand: partitions interleave at their co_awaits, never in parallel.
+/// subscribe() only before run() and before publishing starts. publish() after stop() throws
+/// system_error(shut_down). Destroy the bus before `ex`'s context; `metrics` must outlive the bus.
 std::unique_ptr<message_bus> make_memory_bus(boost::asio::any_io_executor ex, memory_bus_options options,
                                              core::logger log, core::metrics_registry& metrics);
 

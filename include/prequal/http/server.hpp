@@ -33,6 +33,10 @@ struct server_options {
 /// X-Request-ID header afterwards; exceptions become a logged 500 INTERNAL_ERROR.
 using dispatcher = std::function<boost::asio::awaitable<response>(request&)>;
 
+/// Threading: the listener and the session registry live on one strand and each connection on its own
+/// strand, so the io_context may be run by several threads; the dispatcher may then be called concurrently.
+/// Lifetimes: sessions share the server's state, so they may outlive the server object; `metrics` must
+/// outlive the io_context's work (the logger is copied).
 class server {
 public:
     server(boost::asio::any_io_executor ex, server_options options, dispatcher app, core::logger log,

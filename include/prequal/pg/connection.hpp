@@ -28,8 +28,8 @@ public:
     /// Connects with PQconnectStartParams/PQconnectPoll (conninfo: keyword string or URI), then sets
     /// non-blocking mode. Throws pg::error(connect_failed | timeout).
     static boost::asio::awaitable<std::unique_ptr<connection>> connect(boost::asio::any_io_executor ex,
-                                                                      std::string conninfo,
-                                                                      std::chrono::milliseconds timeout);
+                                                                       std::string conninfo,
+                                                                       std::chrono::milliseconds timeout);
     ~connection();
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;

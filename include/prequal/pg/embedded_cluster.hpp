@@ -11,10 +11,10 @@
 namespace prequal::pg {
 
 struct embedded_cluster_options {
-    std::filesystem::path dir;          // cluster lives in dir/ (created if missing)
-    std::string run_as_user;            // used only when euid == 0; default "postgres"
+    std::filesystem::path dir;         // dedicated to the cluster: dir/data, dir/run (created if missing)
+    std::string run_as_user;           // used only when euid == 0; default "postgres"
     std::string database = "prequal";  // created on first start
-    int port = 5432;                    // only names the socket file (listen_addresses is empty)
+    int port = 5432;                   // only names the socket file (listen_addresses is empty)
     std::string extra_config;          // server settings (e.g. "fsync = off"), rewritten on each start
     std::function<void(const std::string&)> log;  // progress lines; may be empty
 };

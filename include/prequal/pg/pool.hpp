@@ -61,7 +61,7 @@ public:
     /// Closes idle connections and makes further acquire() fail; leased ones close on return.
     void close();
 
-    std::size_t size() const;   // open connections (idle + leased)
+    std::size_t size() const;  // open connections (idle + leased)
     std::size_t idle() const;
     const pool_options& options() const { return options_; }
 

@@ -23,7 +23,7 @@ public:
     std::string_view get(int row, int column) const;
     std::optional<std::string> get_optional(int row, int column) const;
     std::int64_t get_int(int row, int column) const;  // throws std::invalid_argument on non-integers
-    bool get_bool(int row, int column) const;          // "t" / "f"
+    bool get_bool(int row, int column) const;         // "t" / "f"
     /// Rows affected by INSERT/UPDATE/DELETE (PQcmdTuples), 0 otherwise.
     std::int64_t affected_rows() const;
     int column_index(std::string_view name) const;  // -1 if absent

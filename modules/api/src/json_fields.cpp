@@ -15,8 +15,10 @@ namespace {
 struct flat_handler {
     static constexpr std::size_t max_object_size = 1000;
     static constexpr std::size_t max_array_size = 10000;
-    static constexpr std::size_t max_key_size = 1024;
     static constexpr std::size_t max_string_size = 64 * 1024;
+    // As long as any string: a long unknown key is valid JSON and must reach validation (which echoes it
+    // truncated), not be called malformed.
+    static constexpr std::size_t max_key_size = max_string_size;
 
     flat_object out;
     std::size_t depth = 0;  // 1 while inside the top-level object
@@ -108,6 +110,16 @@ struct flat_handler {
     bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
+// The parser's own limits reject some valid JSON; say so rather than call the body invalid.
+std::string failure_reason(const json::error_code& ec) {
+    if (ec == json::error::too_deep) return "JSON nesting exceeds the maximum depth";
+    if (ec == json::error::object_too_large || ec == json::error::array_too_large ||
+        ec == json::error::key_too_large || ec == json::error::string_too_large)
+        return "a JSON object, array or string exceeds the size limit";
+    if (ec == json::error::exponent_overflow) return "a number's exponent is too large";
+    return "body is not valid JSON";
+}
+
 }  // namespace
 
 std::string_view kind_name(json_kind k) {
@@ -130,7 +142,7 @@ std::optional<flat_object> read_flat_object(std::string_view body, std::size_t m
     const std::size_t used = parser.write_some(false, body.data(), body.size(), ec);
     if (!ec && used != body.size()) ec = json::error::extra_data;
     if (ec) {
-        error = ec == json::error::too_deep ? "JSON nesting exceeds the maximum depth" : "body is not valid JSON";
+        error = failure_reason(ec);
         return std::nullopt;
     }
     parser.handler().out.is_object = parser.handler().top_is_object;

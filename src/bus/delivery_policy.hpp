@@ -1,0 +1,55 @@
+// Pure rules shared by the bus implementations: which partition a key maps to, how long to back off
+// before a redelivery, and how a failure reason is shortened for the dead-letter header.
+#pragma once
+
+#include <prequal/bus/message_bus.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace prequal::bus::detail {
+
+/// 64-bit FNV-1a of `bytes`. Used instead of std::hash so the key → partition map is the same in every
+/// build and process.
+constexpr std::uint64_t fnv1a_64(std::string_view bytes) {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/// The partition (0 … partitions-1) of `key`; `partitions` must be > 0.
+constexpr std::size_t partition_of(std::string_view key, std::size_t partitions) {
+    return static_cast<std::size_t>(fnv1a_64(key) % partitions);
+}
+
+/// The backoff before the delivery that follows failed delivery number `failed_attempt` (1-based), without
+/// jitter: initial_backoff × 2^(failed_attempt-1), capped at max_backoff.
+inline std::chrono::milliseconds backoff_after(const retry_policy& policy, int failed_attempt) {
+    auto delay = policy.initial_backoff;
+    for (int i = 1; i < failed_attempt && delay < policy.max_backoff; ++i) delay *= 2;
+    return delay < policy.max_backoff ? delay : policy.max_backoff;
+}
+
+/// Total attempts allowed by `policy` (at least one).
+constexpr int max_attempts_of(const retry_policy& policy) {
+    return policy.max_attempts < 1 ? 1 : policy.max_attempts;
+}
+
+inline constexpr std::size_t max_dlq_reason_bytes = 500;
+
+/// `reason` cut to at most `max_bytes` bytes without splitting a UTF-8 sequence.
+inline std::string truncate_reason(std::string_view reason, std::size_t max_bytes = max_dlq_reason_bytes) {
+    if (reason.size() <= max_bytes) return std::string(reason);
+    std::size_t end = max_bytes;
+    // Back off over continuation bytes (10xxxxxx) so the header stays valid UTF-8.
+    while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
+    return std::string(reason.substr(0, end));
+}
+
+}  // namespace prequal::bus::detail

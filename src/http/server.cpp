@@ -1,0 +1,171 @@
+// The server facade: listening socket, accept loop with a connection cap, and the two shutdown phases.
+// Shared state lives in detail::server_state on one strand; each connection is a detail::session.
+#include "server_state.hpp"
+#include "session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <string>
+#include <system_error>
+
+namespace prequal::http {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace detail {
+
+server_state::server_state(net::any_io_executor ex, server_options opts, dispatcher application,
+                           core::logger logger, core::metrics_registry& registry)
+    : io_executor(ex),
+      strand(net::make_strand(ex)),
+      options(std::move(opts)),
+      app(std::move(application)),
+      log(std::move(logger)),
+      metrics(registry),
+      connections_active(registry.get_gauge("http_connections_active", "Open HTTP connections.")),
+      connections_rejected(
+          registry.get_counter("http_connections_rejected_total",
+                               "HTTP connections closed on accept because of the connection cap.")),
+      request_duration(registry.get_histogram("http_request_duration_seconds",
+                                              "Time from a request's header to its response being written.")),
+      acceptor(strand) {}
+
+void server_state::session_finished(std::uint64_t id) {
+    net::post(strand, [this, self = shared_from_this(), id] {
+        if (sessions.erase(id) == 0) return;
+        active.fetch_sub(1, std::memory_order_relaxed);
+        connections_active.add(-1);
+        if (sessions.empty()) {
+            for (auto* waiter : drain_waiters) waiter->cancel();
+        }
+    });
+}
+
+void server_state::count_request(std::string_view method, unsigned status) {
+    metrics
+        .get_counter("http_requests_total", "HTTP requests answered, by method and status.",
+                     {{"method", std::string(method)}, {"status", std::to_string(status)}})
+        .inc();
+}
+
+namespace {
+
+net::awaitable<void> accept_loop(std::shared_ptr<server_state> st) {
+    for (;;) {
+        auto [ec, socket] = co_await st->acceptor.async_accept(net::make_strand(st->io_executor),
+                                                               net::as_tuple(net::use_awaitable));
+        if (ec) {
+            if (!st->acceptor.is_open() || ec == net::error::operation_aborted) co_return;
+            st->log.warn("accept failed", {{"error", ec.message()}});
+            // EMFILE and friends persist for a while; back off instead of spinning on the same error.
+            net::steady_timer pause(st->strand, std::chrono::milliseconds(100));
+            co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
+        if (st->draining || st->sessions.size() >= st->options.max_connections) {
+            st->connections_rejected.inc();
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        const auto id = st->next_session_id++;
+        auto s = std::make_shared<session>(st, std::move(socket), id);
+        st->sessions.emplace(id, s);
+        st->active.fetch_add(1, std::memory_order_relaxed);
+        st->connections_active.add(1);
+        auto ex = s->executor();
+        net::co_spawn(ex, session::run(std::move(s)), net::detached);
+    }
+}
+
+net::awaitable<void> drain_on_strand(std::shared_ptr<server_state> st, std::chrono::milliseconds deadline) {
+    st->draining = true;
+    for (auto& [id, weak] : st->sessions) {
+        if (auto s = weak.lock()) net::post(s->executor(), [s] { s->on_drain(); });
+    }
+    if (st->sessions.empty()) co_return;
+
+    net::steady_timer timer(st->strand, deadline);
+    st->drain_waiters.push_back(&timer);
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    std::erase(st->drain_waiters, &timer);
+
+    if (!st->sessions.empty()) {
+        st->log.warn("drain deadline passed; closing remaining connections",
+                     {{"connections", std::to_string(st->sessions.size())}});
+        for (auto& [id, weak] : st->sessions) {
+            if (auto s = weak.lock()) net::post(s->executor(), [s] { s->force_close(); });
+        }
+    }
+}
+
+}  // namespace
+}  // namespace detail
+
+struct server::impl : detail::server_state {
+    using server_state::server_state;
+};
+
+server::server(net::any_io_executor ex, server_options options, dispatcher app, core::logger log,
+               core::metrics_registry& metrics)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(options), std::move(app), std::move(log),
+                                   metrics)) {}
+
+server::~server() = default;
+
+void server::listen() {
+    const auto& opts = impl_->options;
+    const bool v6 = opts.host.find(':') != std::string::npos;
+    const std::string where =
+        "cannot listen on " + (v6 ? "[" + opts.host + "]" : opts.host) + ":" + std::to_string(opts.port);
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(opts.host, ec);  // numeric only: never blocks on DNS
+    if (ec) throw std::system_error(ec, where + " (host must be a numeric IP address)");
+
+    auto& acceptor = impl_->acceptor;
+    const tcp::endpoint endpoint(address, opts.port);
+    auto fail = [&](const boost::system::error_code& error) {
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+        throw std::system_error(error, where);
+    };
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) fail(ec);
+    const auto local = acceptor.local_endpoint(ec);
+    if (ec) fail(ec);
+    impl_->bound_port.store(local.port());
+    impl_->log.info("listening",
+                    {{"address", local.address().to_string()}, {"port", std::to_string(local.port())}});
+}
+
+std::uint16_t server::port() const { return impl_->bound_port.load(); }
+
+net::awaitable<void> server::run() {
+    std::shared_ptr<detail::server_state> st = impl_;
+    co_await net::co_spawn(st->strand, detail::accept_loop(st), net::use_awaitable);
+}
+
+void server::stop_accepting() {
+    std::shared_ptr<detail::server_state> st = impl_;
+    net::post(st->strand, [st] {
+        boost::system::error_code ignored;
+        st->acceptor.close(ignored);
+    });
+}
+
+net::awaitable<void> server::drain(std::chrono::milliseconds deadline) {
+    std::shared_ptr<detail::server_state> st = impl_;
+    co_await net::co_spawn(st->strand, detail::drain_on_strand(st, deadline), net::use_awaitable);
+}
+
+std::size_t server::active_connections() const { return impl_->active.load(std::memory_order_relaxed); }
+
+}  // namespace prequal::http

@@ -1,0 +1,54 @@
+// Private: state shared by the server facade, its accept loop and its sessions. Everything marked
+// "strand only" is touched only on `strand`, so the server is safe on a multi-threaded io_context.
+#pragma once
+
+#include <prequal/core/logger.hpp>
+#include <prequal/core/metrics.hpp>
+#include <prequal/http/server.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace prequal::http::detail {
+
+class session;
+
+struct server_state : std::enable_shared_from_this<server_state> {
+    server_state(boost::asio::any_io_executor ex, server_options opts, dispatcher application,
+                 core::logger logger, core::metrics_registry& registry);
+
+    /// Any thread: forgets session `id` (posted to the strand) and wakes drain() when the last one leaves.
+    void session_finished(std::uint64_t id);
+    /// Any thread: one answered request in http_requests_total.
+    void count_request(std::string_view method, unsigned status);
+
+    boost::asio::any_io_executor io_executor;  // each session gets its own strand on it
+    boost::asio::strand<boost::asio::any_io_executor> strand;
+    const server_options options;
+    const dispatcher app;
+    const core::logger log;
+    core::metrics_registry& metrics;
+    core::gauge& connections_active;
+    core::counter& connections_rejected;
+    core::histogram& request_duration;
+    std::atomic<std::uint16_t> bound_port{0};
+    std::atomic<std::size_t> active{0};
+
+    // Strand only.
+    boost::asio::ip::tcp::acceptor acceptor;
+    std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
+    std::uint64_t next_session_id = 0;
+    bool draining = false;
+    std::vector<boost::asio::steady_timer*> drain_waiters;
+};
+
+}  // namespace prequal::http::detail

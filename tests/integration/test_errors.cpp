@@ -1,6 +1,8 @@
 // Every error status of the contract over a real socket, with the error body shape and X-Request-ID.
 #include "service_fixture.hpp"
 
+#include "support/pg_harness.hpp"
+
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
@@ -104,4 +106,22 @@ TEST_CASE("integration: operational endpoints: health, ready, openapi, metrics",
     CHECK(metrics.status == 200);
     CHECK(metrics.header("content-type").starts_with("text/plain; version=0.0.4"));
     CHECK(metrics.body.find("# TYPE applications_accepted_total counter") != std::string::npos);
+}
+
+TEST_CASE("integration: 503 SERVICE_UNAVAILABLE while the database is down, recovery without restart",
+          "[integration][pg]") {
+    service_fixture f;
+    REQUIRE(f.submit(unique_pan(), "50000", "100000").status == 202);
+
+    auto& cluster = pg_harness::instance().cluster();
+    cluster.stop();
+    auto r = f.submit(unique_pan(), "50000", "100000");
+    check_error(r, 503, "SERVICE_UNAVAILABLE");
+    CHECK(http_request(f.port(), "GET", "/ready").status == 503);
+    CHECK(http_request(f.port(), "GET", "/health").status == 200);
+
+    cluster.start();
+    const std::string id = f.submit_ok(unique_pan(), "50000", "100000");
+    CHECK(f.wait_final(id).at("status").as_string() != "PENDING");
+    CHECK(http_request(f.port(), "GET", "/ready").status == 200);
 }

@@ -43,6 +43,13 @@ std::string optional_string(const json::object& body, std::string_view key) {
     return std::string(v->get_string());
 }
 
+core::money require_money(const json::object& body, std::string_view key) {
+    core::money m;
+    if (core::money::parse(require_string(body, key), m) != core::money_error::none)
+        throw poison_message("field " + std::string(key) + " is not a decimal amount");
+    return m;
+}
+
 envelope decode_envelope(std::string_view payload, std::string_view expected_event_type) {
     json::error_code ec;
     json::value v = json::parse(payload, ec);

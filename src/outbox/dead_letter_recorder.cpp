@@ -13,8 +13,6 @@ constexpr pg::statement insert_dead_letter{
     "dlq_insert",
     "INSERT INTO dead_letters (topic, message_key, payload, headers, consumer_group, reason) "
     "VALUES ($1, $2, $3, $4::jsonb, $5, $6)"};
-constexpr pg::statement begin{"", "BEGIN"};
-constexpr pg::statement commit{"", "COMMIT"};
 
 }  // namespace
 
@@ -31,7 +29,7 @@ void record_dead_letters(bus::message_bus& bus, pg::pool& pool, const std::vecto
             const std::string original_topic = dlq.substr(0, dlq.size() - 4);
             auto conn = co_await pool.acquire();
             pg::steps steps;
-            steps.push_back({begin, {}});
+            steps.push_back({pg::begin, {}});
             const std::string dedup_group = group + ":" + original_topic;
             if (core::is_uuid(original_id)) steps.push_back({record_processed, {dedup_group, original_id}});
             steps.push_back({insert_dead_letter,

@@ -83,7 +83,7 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     const auto started = std::chrono::steady_clock::now();
     auto conn = co_await s.pool.acquire();
     const std::string limit = std::to_string(s.options.batch_size);
-    pg::steps claim{{queries::begin, {}}, {queries::claim_batch, pg::args(limit)}};
+    pg::steps claim{{pg::begin, {}}, {queries::claim_batch, pg::args(limit)}};
     auto results = co_await conn->pipeline(std::move(claim));
     const pg::result& rows = results[1];
 
@@ -129,7 +129,7 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
         owned.push_back(std::to_string(s.backoff_for(f.attempts).count()));
         steps.push_back({queries::mark_failed, {f.id, f.error, owned.back(), max_attempts}});
     }
-    steps.push_back({queries::commit, {}});
+    steps.push_back({pg::commit, {}});
     auto marked = co_await conn->pipeline(std::move(steps));
 
     s.published.inc(done_ids.size());

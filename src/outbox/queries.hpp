@@ -35,7 +35,4 @@ inline constexpr pg::statement requeue_unfinished{
     "FROM applications a WHERE a.id = e.application_id AND a.status = 'PENDING' "
     "AND e.published_at IS NOT NULL"};
 
-inline constexpr pg::statement begin{"", "BEGIN"};
-inline constexpr pg::statement commit{"", "COMMIT"};
-
 }  // namespace prequal::outbox::queries

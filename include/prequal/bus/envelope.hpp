@@ -2,6 +2,8 @@
 // cannot be decoded is poison: retrying cannot help, so the bus dead-letters it at once.
 #pragma once
 
+#include <prequal/core/money.hpp>
+
 #include <boost/json/object.hpp>
 
 #include <stdexcept>
@@ -35,6 +37,8 @@ envelope decode_envelope(std::string_view payload, std::string_view expected_eve
 std::string require_string(const boost::json::object& body, std::string_view key);
 /// A required integer field; throws poison_message when absent, not an integer or outside [lo, hi].
 std::int64_t require_int(const boost::json::object& body, std::string_view key, std::int64_t lo, std::int64_t hi);
+/// A required money field (decimal string); throws poison_message when absent or not exact decimal text.
+core::money require_money(const boost::json::object& body, std::string_view key);
 /// An optional string field: empty when absent or null; throws poison_message for other types.
 std::string optional_string(const boost::json::object& body, std::string_view key);
 

@@ -14,6 +14,11 @@ struct statement {
     std::string_view sql;
 };
 
+/// Transaction control, shared by every module (unnamed: nothing to prepare).
+inline constexpr statement begin{"", "BEGIN"};
+inline constexpr statement commit{"", "COMMIT"};
+inline constexpr statement rollback{"", "ROLLBACK"};
+
 /// A text parameter; nullopt is SQL NULL. The viewed text must outlive the awaited call.
 using param = std::optional<std::string_view>;
 using params = std::vector<param>;

@@ -5,10 +5,6 @@
 
 namespace prequal::api::queries {
 
-inline constexpr pg::statement begin{"", "BEGIN"};
-inline constexpr pg::statement commit{"", "COMMIT"};
-inline constexpr pg::statement rollback{"", "ROLLBACK"};
-
 // The whole submission in one statement (one round trip, one transaction): take the PAN's claim — only
 // if free, expired (24 h) or held by a REJECTED application; concurrent claims of one PAN serialize on the
 // primary key — then insert the application, its audit rows and its outbox event. No row back = duplicate.

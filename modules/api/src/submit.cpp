@@ -111,11 +111,11 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
             // The key is claimed first, in the same transaction as the application, so a retry after a crash
             // finds it and a concurrent retry waits for this one's outcome.
             const std::string request_hash = deps_.index.digest_hex(canonical_form(app));
-            pg::steps claim{{queries::begin, {}},
+            pg::steps claim{{pg::begin, {}},
                             {queries::claim_idempotency_key, pg::args(*idem_key, request_hash, application_id)}};
             auto claimed = co_await conn->pipeline(std::move(claim));
             if (claimed[1].empty()) {
-                co_await conn->execute(queries::rollback);
+                co_await conn->execute(pg::rollback);
                 auto found = co_await conn->execute(queries::find_idempotency_key, pg::args(*idem_key));
                 if (found.empty() || found.get(0, 0) != request_hash)
                     co_return error(req, 422, "IDEMPOTENCY_KEY_REUSED",
@@ -125,12 +125,12 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
             }
             auto r = co_await conn->execute(queries::submit, submit_params);
             if (r.empty()) {
-                co_await conn->execute(queries::rollback);
+                co_await conn->execute(pg::rollback);
                 duplicates_.inc();
                 co_return error(req, 409, "DUPLICATE_APPLICATION",
                                 "an application for this PAN is already in progress or was approved in the last 24 hours");
             }
-            co_await conn->execute(queries::commit);
+            co_await conn->execute(pg::commit);
         }
     } catch (const pg::error& e) {
         if (!detail::is_unavailable(e)) throw;

@@ -14,18 +14,6 @@ namespace prequal::credit {
 
 namespace json = boost::json;
 
-namespace {
-
-core::money require_money(const json::object& body, std::string_view key) {
-    core::money m;
-    const std::string text = bus::require_string(body, key);
-    if (core::money::parse(text, m) != core::money_error::none)
-        throw bus::poison_message("field " + std::string(key) + " is not a decimal amount");
-    return m;
-}
-
-}  // namespace
-
 credit_module::credit_module(pg::pool& pool, const crypto::pan_cipher& cipher, core::logger log,
                              core::metrics_registry& metrics, std::function<void()> on_commit,
                              credit_options options)
@@ -47,8 +35,8 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
     const bus::envelope in = bus::decode_envelope(msg.payload, "loan_application_submitted");
     const std::string key_id = bus::require_string(in.body, "pan_key_id");
     const std::string sealed = bus::require_string(in.body, "pan_number_encrypted");
-    const core::money income = require_money(in.body, "monthly_income_inr");
-    const core::money loan = require_money(in.body, "loan_amount_inr");
+    const core::money income = bus::require_money(in.body, "monthly_income_inr");
+    const core::money loan = bus::require_money(in.body, "loan_amount_inr");
     const std::string loan_type = bus::optional_string(in.body, "loan_type");
 
     const auto pan = cipher_.decrypt(key_id, sealed, in.application_id);

@@ -10,17 +10,6 @@ namespace prequal::decision {
 
 namespace json = boost::json;
 
-namespace {
-
-core::money require_money(const json::object& body, std::string_view key) {
-    core::money m;
-    if (core::money::parse(bus::require_string(body, key), m) != core::money_error::none)
-        throw bus::poison_message("field " + std::string(key) + " is not a decimal amount");
-    return m;
-}
-
-}  // namespace
-
 decision_module::decision_module(pg::pool& pool, core::logger log, core::metrics_registry& metrics,
                                  decision_options options)
     : pool_{pool},
@@ -39,8 +28,8 @@ void decision_module::subscribe(bus::message_bus& bus) {
 boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
     const bus::envelope in = bus::decode_envelope(msg.payload, "credit_report_generated");
     const int score = static_cast<int>(bus::require_int(in.body, "cibil_score", 300, 900));
-    const core::money income = require_money(in.body, "monthly_income_inr");
-    const core::money loan = require_money(in.body, "loan_amount_inr");
+    const core::money income = bus::require_money(in.body, "monthly_income_inr");
+    const core::money loan = bus::require_money(in.body, "loan_amount_inr");
     const decision d = decide(score, income, loan);
     const std::string status{to_string(d.status)};
     const std::string score_text = std::to_string(score);
@@ -48,25 +37,25 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
         d.max_approved ? std::optional<std::string>{d.max_approved->to_string()} : std::nullopt;
 
     auto conn = co_await pool_.acquire();
-    pg::steps opening{{queries::begin, {}},
+    pg::steps opening{{pg::begin, {}},
                       {outbox::record_processed, pg::args(options_.group, in.message_id)},
                       {queries::read_version, pg::args(in.application_id)}};
     auto first = co_await conn->pipeline(std::move(opening));
     if (first[1].empty()) {
-        co_await conn->execute(queries::rollback);
+        co_await conn->execute(pg::rollback);
         duplicates_.inc();
         co_return;
     }
     pg::result current = std::move(first[2]);
     for (int attempt = 0;; ++attempt) {
         if (current.empty()) {
-            co_await conn->execute(queries::rollback);
+            co_await conn->execute(pg::rollback);
             throw bus::poison_message("credit report for an unknown application");
         }
         if (current.get(0, 1) != "PENDING") {
             // Already decided (e.g. by an earlier copy of this report under another message id): the
             // decision stays as it is; record this message as processed.
-            co_await conn->execute(queries::commit);
+            co_await conn->execute(pg::commit);
             co_return;
         }
         const std::string version{current.get(0, 0)};
@@ -78,14 +67,14 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
         if (!updated.empty()) break;
         conflicts_.inc();
         if (attempt >= options_.max_conflict_retries) {
-            co_await conn->execute(queries::rollback);
+            co_await conn->execute(pg::rollback);
             throw bus::poison_message("version conflict persisted after " +
                                       std::to_string(options_.max_conflict_retries) + " retries");
         }
         log_.warn("version conflict; re-reading", {{"application_id", in.application_id}});
         current = co_await conn->execute(queries::read_version, pg::args(in.application_id));
     }
-    co_await conn->execute(queries::commit);
+    co_await conn->execute(pg::commit);
     decided_.inc();
 }
 

@@ -5,10 +5,6 @@
 
 namespace prequal::decision::queries {
 
-inline constexpr pg::statement begin{"", "BEGIN"};
-inline constexpr pg::statement commit{"", "COMMIT"};
-inline constexpr pg::statement rollback{"", "ROLLBACK"};
-
 // $1 application id → version, status.
 inline constexpr pg::statement read_version{
     "decision_read_version", "SELECT version, status FROM applications WHERE id = $1::uuid"};

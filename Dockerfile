@@ -2,9 +2,11 @@
 # migrations and the shared libraries it needs, and runs as an unprivileged user.
 # (No Docker engine runs on the development machines: this file is kept correct by reading.)
 FROM debian:12 AS build
+# Only the Boost libraries the build links (json, program_options; Asio/Beast are header-only here).
 RUN apt-get update && apt-get install -y --no-install-recommends \
         g++ cmake ninja-build pkg-config \
-        libboost1.81-all-dev libboost-json1.81-dev libpq-dev libbotan-2-dev libfmt-dev \
+        libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev \
+        libpq-dev libbotan-2-dev libfmt-dev librdkafka-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -12,21 +14,25 @@ COPY include include
 COPY src src
 COPY modules modules
 COPY sql sql
-COPY tests tests
-RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPREQUAL_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/opt/prequal \
+RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPREQUAL_BUILD_TESTS=OFF -DPREQUAL_WITH_KAFKA=ON \
+        -DCMAKE_INSTALL_PREFIX=/opt/prequal \
     && cmake --build build -j"$(nproc)" \
     && cmake --install build --strip
 
 FROM debian:12-slim AS runtime
+# The binary's NEEDED libraries: libpq, Botan 2, fmt, Boost.JSON, Boost.Program_options, librdkafka.
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libpq5 libbotan-2-19 libfmt9 libboost-json1.81.0 libboost-program-options1.81.0 ca-certificates \
+        libpq5 libbotan-2-19 libfmt9 libboost-json1.81.0 libboost-program-options1.81.0 librdkafka1 \
+        ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin prequal
 COPY --from=build /opt/prequal /opt/prequal
 USER prequal
 EXPOSE 8080
 ENV PREQUAL_LISTEN=0.0.0.0:8080
-# A database URL and keys are required in containers (no private cluster):
-#   PREQUAL_DATABASE_URL, PREQUAL_ENCRYPTION_KEYS, PREQUAL_PAN_INDEX_KEY
+# A database URL and keys are required in containers (the image has no PostgreSQL server for a private
+# cluster): PREQUAL_DATABASE_URL, PREQUAL_ENCRYPTION_KEYS, PREQUAL_PAN_INDEX_KEY; with the Kafka bus also
+# PREQUAL_BUS=kafka and PREQUAL_KAFKA_BROKERS. Liveness: GET /health on the listen port (every module set
+# serves it); compose probes it with bash's /dev/tcp, so the image needs no curl.
 ENTRYPOINT ["/opt/prequal/bin/prequal"]
 CMD ["serve"]

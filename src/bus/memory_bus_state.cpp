@@ -99,16 +99,21 @@ asio::awaitable<void> consume(std::shared_ptr<bus_state> self, topic_state* t, g
         // References into a deque survive push_back, and only this coroutine pops.
         message& m = p->queue.front();
         bool done = false;
+        int outage_retries = 0;
         for (int attempt = 1; !done; ++attempt) {
             m.delivery_attempt = attempt;
             std::string reason;
             bool poison = false;
+            bool outage = false;
             try {
                 co_await g->handle(m);
                 done = true;
             } catch (const poison_message& e) {
                 reason = e.what();
                 poison = true;
+            } catch (const dependency_unavailable& e) {
+                reason = e.what();
+                outage = true;
             } catch (const std::exception& e) {
                 reason = e.what();
             } catch (...) {
@@ -119,6 +124,18 @@ asio::awaitable<void> consume(std::shared_ptr<bus_state> self, topic_state* t, g
                 break;
             }
             g->failures->inc();
+            if (outage) {
+                // Not the message's fault: wait (capped backoff) and try again without spending an attempt.
+                if (outage_retries++ == 0)
+                    s.log.warn("dependency unavailable; pausing this partition until it recovers",
+                               {{"topic", t->name}, {"group", g->name}, {"reason", reason}});
+                --attempt;
+                if (s.stopping) co_return;
+                p->backoff.expires_after(s.backoff_delay(std::min(outage_retries, 30)));
+                co_await park(p->backoff);
+                if (s.stopping) co_return;
+                continue;
+            }
             const auto attempt_text = std::to_string(attempt);
             s.log.warn("message handler failed", {{"topic", t->name},
                                                   {"group", g->name},

@@ -2,6 +2,7 @@
 #include <prequal/core/ids.hpp>
 #include <prequal/outbox/dead_letter_recorder.hpp>
 #include <prequal/outbox/inbox.hpp>
+#include <prequal/outbox/outage_guard.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -20,7 +21,7 @@ void record_dead_letters(bus::message_bus& bus, pg::pool& pool, const std::vecto
                          const std::string& group, core::logger log) {
     for (const auto& topic : topics) {
         const std::string dlq = bus::dlq_topic(topic);
-        bus.subscribe(dlq, group, [&pool, log, group, dlq](const bus::message& m) -> boost::asio::awaitable<void> {
+        bus.subscribe(dlq, group, pause_on_outage([&pool, log, group, dlq](const bus::message& m) -> boost::asio::awaitable<void> {
             boost::json::object headers;
             for (const auto& [k, v] : m.headers) headers[k] = v;
             const std::string headers_json = boost::json::serialize(headers);
@@ -42,7 +43,7 @@ void record_dead_letters(bus::message_bus& bus, pg::pool& pool, const std::vecto
             if (!duplicate)
                 log.error("message dead-lettered",
                           {{"topic", original_topic}, {"key", m.key}, {"reason", m.header("dlq_reason")}});
-        });
+        }));
     }
 }
 

@@ -38,6 +38,10 @@ error::error(errc code, std::string context, std::string sqlstate, std::string s
       sqlstate_(std::move(sqlstate)),
       server_message_(std::move(server_message)) {}
 
+bool error::is_unavailable() const {
+    return is_connection_error() || static_cast<errc>(code().value()) == errc::pool_closed;
+}
+
 bool error::is_connection_error() const {
     switch (static_cast<errc>(code().value())) {
         case errc::connect_failed:

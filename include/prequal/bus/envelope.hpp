@@ -19,6 +19,14 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// Thrown by a handler when something it depends on (the database) is unavailable. The message is
+/// redelivered after a capped backoff without counting toward max_attempts: an outage pauses consumption
+/// instead of dead-lettering good messages.
+class dependency_unavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 inline constexpr int message_version = 1;
 
 struct envelope {

@@ -31,6 +31,9 @@ public:
     bool is_serialization_failure() const { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
     /// True when the connection (not the statement) failed: retrying on a fresh connection may succeed.
     bool is_connection_error() const;
+    /// True when the database is unreachable or going away (connection errors, pool closed or exhausted):
+    /// callers answer 503 / retry later rather than treating it as a bug or a bad message.
+    bool is_unavailable() const;
 
 private:
     std::string sqlstate_;

@@ -17,9 +17,7 @@ http::response database_unavailable(const http::request& req) {
 bool is_unavailable(const std::exception& e) {
     const auto* pe = dynamic_cast<const pg::error*>(&e);
     if (!pe) return false;
-    const auto code = static_cast<pg::errc>(pe->code().value());
-    return pe->is_connection_error() || code == pg::errc::timeout || code == pg::errc::connect_failed ||
-           code == pg::errc::pool_closed || pe->sqlstate().starts_with("57P") || pe->sqlstate().starts_with("08");
+    return pe->is_unavailable();
 }
 
 }  // namespace detail

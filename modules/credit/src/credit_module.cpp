@@ -6,6 +6,7 @@
 #include <prequal/core/ids.hpp>
 #include <prequal/credit/credit_module.hpp>
 #include <prequal/credit/score.hpp>
+#include <prequal/outbox/outage_guard.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -28,7 +29,7 @@ credit_module::credit_module(pg::pool& pool, const crypto::pan_cipher& cipher, c
 
 void credit_module::subscribe(bus::message_bus& bus) {
     bus.subscribe(options_.input_topic, options_.group,
-                  [this](const bus::message& m) { return handle(m); });
+                  outbox::pause_on_outage([this](const bus::message& m) { return handle(m); }));
 }
 
 boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {

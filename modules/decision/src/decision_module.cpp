@@ -5,6 +5,7 @@
 #include <prequal/decision/decide.hpp>
 #include <prequal/decision/decision_module.hpp>
 #include <prequal/outbox/inbox.hpp>
+#include <prequal/outbox/outage_guard.hpp>
 
 namespace prequal::decision {
 
@@ -22,7 +23,8 @@ decision_module::decision_module(pg::pool& pool, core::logger log, core::metrics
                                       {{"group", options_.group}})} {}
 
 void decision_module::subscribe(bus::message_bus& bus) {
-    bus.subscribe(options_.input_topic, options_.group, [this](const bus::message& m) { return handle(m); });
+    bus.subscribe(options_.input_topic, options_.group,
+                  outbox::pause_on_outage([this](const bus::message& m) { return handle(m); }));
 }
 
 boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {

@@ -206,6 +206,31 @@ void failed_message_is_redelivered_before_the_next_of_its_key(const bus_contract
     CHECK(deliveries == expected);
 }
 
+void unavailable_dependency_does_not_spend_attempts(const bus_contract_env& env) {
+    bus_test_options options;
+    options.retry.max_attempts = 2;
+    fixture f(env, options);
+    const auto topic = unique_name("outage");
+    int outage_failures = 0;
+    std::vector<std::string> handled;
+    f.bus->subscribe(topic, unique_name("group"), [&](const message& m) -> asio::awaitable<void> {
+        // A database outage longer than max_attempts deliveries: the message must wait, not be dead-lettered.
+        if (m.payload == "first" && outage_failures < 6) {
+            ++outage_failures;
+            throw dependency_unavailable("database unavailable");
+        }
+        handled.push_back(m.payload);
+        if (handled.size() == 2) f.bus->stop();
+        co_return;
+    });
+    f.run([&]() -> asio::awaitable<void> {
+        co_await f.bus->publish(make_message(topic, "app-1", "first"));
+        co_await f.bus->publish(make_message(topic, "app-1", "second"));
+    });
+    CHECK(outage_failures == 6);
+    CHECK(handled == std::vector<std::string>{"first", "second"});
+}
+
 namespace {
 
 /// Shared body of the two dead-letter cases: "bad" fails via `fail`, "after" (same key) must still flow.

@@ -62,6 +62,7 @@ void different_keys_are_handled_concurrently(const bus_contract_env& env);
 void failed_message_is_redelivered_before_the_next_of_its_key(const bus_contract_env& env);
 void exhausted_message_goes_to_the_dead_letter_topic(const bus_contract_env& env);
 void poison_message_is_dead_lettered_without_retries(const bus_contract_env& env);
+void unavailable_dependency_does_not_spend_attempts(const bus_contract_env& env);
 void stop_lets_the_in_flight_handler_finish(const bus_contract_env& env);
 
 }  // namespace contract
@@ -88,6 +89,9 @@ void stop_lets_the_in_flight_handler_finish(const bus_contract_env& env);
     }                                                                                                 \
     TEST_CASE(prefix " dead-letters a poison message without retrying it", tags) {                    \
         ::prequal::bus::testing::contract::poison_message_is_dead_lettered_without_retries(env_expr); \
+    }                                                                                                 \
+    TEST_CASE(prefix " retries through a dependency outage without spending attempts", tags) {         \
+        ::prequal::bus::testing::contract::unavailable_dependency_does_not_spend_attempts(env_expr);  \
     }                                                                                                 \
     TEST_CASE(prefix " stop lets the in-flight handler finish and delivers nothing more", tags) {     \
         ::prequal::bus::testing::contract::stop_lets_the_in_flight_handler_finish(env_expr);          \

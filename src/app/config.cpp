@@ -24,6 +24,8 @@ constexpr const char* usage_head =
     "  prequal serve [OPTIONS]     run the API, credit and decision modules\n"
     "  prequal migrate [OPTIONS]   apply pending database migrations and exit\n"
     "  prequal keygen              print a fresh --encryption-keys entry and --pan-index-key\n"
+    "  prequal dlq list|show ID|replay ID|replay --all   inspect and replay dead-lettered messages\n"
+    "  prequal outbox status       pending count, oldest pending age, dead events\n"
     "  prequal --help | --version\n"
     "  prequal COMMAND --help      options of one command\n\n"
     "Every option can also be set as an environment variable PREQUAL_<NAME> (e.g. PREQUAL_DATABASE_URL)\n"
@@ -121,13 +123,23 @@ command_line parse_command_line(int argc, const char* const* argv) {
     allowed.add(common_options());
     if (out.command == "serve") allowed.add(serve_options()).add(database_options());
     else if (out.command == "migrate") allowed.add(database_options());
-    else if (out.command != "keygen")
+    else if (out.command == "dlq" || out.command == "outbox") {
+        po::options_description ops{"Output"};
+        ops.add_options()("json", "machine-readable JSON instead of tables")("all", "dlq replay: every unreplayed message");
+        allowed.add(database_options()).add(ops);
+    } else if (out.command != "keygen")
         throw std::invalid_argument("unknown command '" + out.command + "' (try prequal --help)");
 
     po::variables_map vm;
     std::vector<std::string> rest(args.begin() + 1, args.end());
     try {
-        po::store(po::command_line_parser(rest).options(allowed).run(), vm);
+        po::options_description hidden;
+        hidden.add_options()("args", po::value<std::vector<std::string>>(), "positional words");
+        po::options_description with_hidden;
+        with_hidden.add(allowed).add(hidden);
+        po::positional_options_description positional;
+        if (out.command == "dlq" || out.command == "outbox") positional.add("args", -1);
+        po::store(po::command_line_parser(rest).options(with_hidden).positional(positional).run(), vm);
         po::store(po::parse_environment(allowed,
                                         [&allowed](const std::string& env) -> std::string {
                                             if (!env.starts_with("PREQUAL_")) return {};
@@ -167,6 +179,12 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.db_pool_size = vm["db-pool-size"].as<std::size_t>();
     if (c.db_pool_size == 0) throw std::invalid_argument("--db-pool-size must be at least 1");
     if (out.command == "migrate") return out;
+    if (out.command == "dlq" || out.command == "outbox") {
+        if (vm.count("args")) out.args = vm["args"].as<std::vector<std::string>>();
+        out.json = vm.count("json") > 0;
+        if (vm.count("all")) out.args.push_back("--all");
+        return out;
+    }
 
     c.bus = vm["bus"].as<std::string>();
     if (c.bus != "memory" && c.bus != "kafka") throw std::invalid_argument("--bus must be memory or kafka, got '" + c.bus + "'");

@@ -36,9 +36,11 @@ struct service_config {
 
 /// What a command line asked for.
 struct command_line {
-    std::string command;        // "serve", "migrate", "keygen", "help", "version"
+    std::string command;        // "serve", "migrate", "keygen", "dlq", "outbox", "help", "version"
     service_config config;
     std::string help_text;      // filled for "help"
+    std::vector<std::string> args;  // operator commands: positional words after the command ("list", "show", "7")
+    bool json = false;              // operator commands: --json output
 };
 
 /// Parses argv (+ environment + --config file). Throws std::invalid_argument with a message that names

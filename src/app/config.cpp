@@ -49,6 +49,12 @@ po::options_description serve_options() {
         ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HTTP address HOST:PORT (numeric host)")
         ("modules", po::value<std::string>()->default_value("api,credit,decision"), "modules this process runs (any subset)")
         ("kafka-brokers", po::value<std::string>(), "HOST:PORT,... (required with --bus=kafka)")
+        ("kafka-property", po::value<std::vector<std::string>>()->composing(),
+         "KEY=VALUE librdkafka property for every Kafka client (repeatable), e.g. security.protocol=SASL_SSL")
+        ("topic-submitted", po::value<std::string>()->default_value("loan_applications_submitted"), "topic of submitted applications")
+        ("topic-credit-reports", po::value<std::string>()->default_value("credit_reports_generated"), "topic of credit reports")
+        ("credit-group", po::value<std::string>()->default_value("credit"), "consumer group of the credit module")
+        ("decision-group", po::value<std::string>()->default_value("decision"), "consumer group of the decision module")
         ("encryption-keys", po::value<std::string>(), "AES-256 keys ID:BASE64[,ID:BASE64...]; the first encrypts")
         ("pan-index-key", po::value<std::string>(), "BASE64 key (>= 32 bytes) of the PAN look-up HMAC")
         ("bus-partitions", po::value<std::size_t>()->default_value(16), "memory bus: partitions (handler concurrency) per group")
@@ -56,7 +62,13 @@ po::options_description serve_options() {
         ("shutdown-timeout-ms", po::value<long>()->default_value(15000), "how long a graceful stop may take")
         ("read-timeout-ms", po::value<long>()->default_value(10000), "HTTP: time allowed to receive one request")
         ("idle-timeout-ms", po::value<long>()->default_value(30000), "HTTP: keep-alive idle time")
-        ("max-connections", po::value<std::size_t>()->default_value(1024), "HTTP: concurrent connections");
+        ("max-connections", po::value<std::size_t>()->default_value(1024), "HTTP: concurrent connections")
+        ("stuck-after-seconds", po::value<long>()->default_value(300),
+         "re-drive an application still PENDING this long after submission")
+        ("redrive-interval-seconds", po::value<long>()->default_value(30), "how often to look for stuck applications")
+        ("retention-interval-seconds", po::value<long>()->default_value(600), "how often the retention jobs run")
+        ("bus-retention-hours", po::value<long>()->default_value(168),
+         "bus retention: processed-message records older than this are deleted");
     return d;
 }
 
@@ -192,6 +204,20 @@ command_line parse_command_line(int argc, const char* const* argv) {
     parse_modules(vm["modules"].as<std::string>(), c);
     if (vm.count("kafka-brokers")) c.kafka_brokers = vm["kafka-brokers"].as<std::string>();
     if (c.bus == "kafka" && c.kafka_brokers.empty()) throw std::invalid_argument("--bus=kafka requires --kafka-brokers");
+    if (vm.count("kafka-property")) {
+        for (const auto& kv : vm["kafka-property"].as<std::vector<std::string>>()) {
+            const auto eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw std::invalid_argument("--kafka-property must be KEY=VALUE, got '" + kv.substr(0, 64) + "'");
+            c.kafka_properties.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        }
+    }
+    c.submitted_topic = vm["topic-submitted"].as<std::string>();
+    c.credit_topic = vm["topic-credit-reports"].as<std::string>();
+    c.credit_group = vm["credit-group"].as<std::string>();
+    c.decision_group = vm["decision-group"].as<std::string>();
+    for (const auto* name : {&c.submitted_topic, &c.credit_topic, &c.credit_group, &c.decision_group})
+        if (name->empty()) throw std::invalid_argument("topic and group names must not be empty");
     if (vm.count("encryption-keys")) c.encryption_keys = vm["encryption-keys"].as<std::string>();
     if (vm.count("pan-index-key")) c.pan_index_key = vm["pan-index-key"].as<std::string>();
     c.bus_partitions = vm["bus-partitions"].as<std::size_t>();
@@ -202,6 +228,10 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.read_timeout = std::chrono::milliseconds{positive(vm, "read-timeout-ms")};
     c.idle_timeout = std::chrono::milliseconds{positive(vm, "idle-timeout-ms")};
     c.max_connections = vm["max-connections"].as<std::size_t>();
+    c.stuck_after = std::chrono::seconds{positive(vm, "stuck-after-seconds")};
+    c.redrive_interval = std::chrono::seconds{positive(vm, "redrive-interval-seconds")};
+    c.retention_interval = std::chrono::seconds{positive(vm, "retention-interval-seconds")};
+    c.bus_retention = std::chrono::hours{positive(vm, "bus-retention-hours")};
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace prequal::app {
@@ -21,6 +22,11 @@ struct service_config {
     bool run_credit = true;
     bool run_decision = true;
     std::string kafka_brokers;
+    std::vector<std::pair<std::string, std::string>> kafka_properties;  // librdkafka pass-through
+    std::string submitted_topic = "loan_applications_submitted";
+    std::string credit_topic = "credit_reports_generated";
+    std::string credit_group = "credit";
+    std::string decision_group = "decision";
     std::string encryption_keys;                   // ID:BASE64[,ID:BASE64...]
     std::string pan_index_key;                     // BASE64
     std::filesystem::path sql_dir;                 // empty → discovered (see find_sql_dir)
@@ -32,6 +38,10 @@ struct service_config {
     std::chrono::milliseconds read_timeout{10000};
     std::chrono::milliseconds idle_timeout{30000};
     std::size_t max_connections = 1024;
+    std::chrono::milliseconds stuck_after{300000};              // PENDING this long → re-driven from the outbox
+    std::chrono::milliseconds redrive_interval{30000};          // how often the re-driver looks
+    std::chrono::milliseconds retention_interval{600000};       // how often retention jobs run
+    std::chrono::hours bus_retention{24 * 7};                   // processed_messages kept this long
 };
 
 /// What a command line asked for.

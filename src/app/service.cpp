@@ -13,6 +13,8 @@
 #include <prequal/http/server.hpp>
 #include <prequal/outbox/dead_letter_recorder.hpp>
 #include <prequal/outbox/publisher.hpp>
+#include <prequal/outbox/redriver.hpp>
+#include <prequal/outbox/retention.hpp>
 #include <prequal/pg/embedded_cluster.hpp>
 #include <prequal/pg/migrations.hpp>
 #include <prequal/pg/pool.hpp>
@@ -36,9 +38,6 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
 namespace {
-
-constexpr const char* submitted_topic = "loan_applications_submitted";
-constexpr const char* credit_topic = "credit_reports_generated";
 
 crypto::key_material configured_keys(const service_config& c) {
     if (c.encryption_keys.empty() || c.pan_index_key.empty())
@@ -88,6 +87,8 @@ struct service::impl {
     std::unique_ptr<pg::pool> pool;
     std::unique_ptr<bus::message_bus> bus;
     std::unique_ptr<outbox::publisher> publisher;
+    std::unique_ptr<outbox::redriver> redriver;
+    std::unique_ptr<outbox::retention> retention;
     std::unique_ptr<credit::credit_module> credit;
     std::unique_ptr<decision::decision_module> decision;
     std::unique_ptr<api::api_module> api;
@@ -125,6 +126,18 @@ asio::awaitable<void> service::impl::main() {
     metrics.add_callback_gauge("db_pool_connections", "Open database connections", {}, [p = pool.get()] {
         return static_cast<std::int64_t>(p->size());
     });
+    metrics.add_callback_gauge("db_circuit_state", "Database circuit breaker: 0 closed, 1 open, 2 half-open", {},
+                               [p = pool.get()] { return static_cast<std::int64_t>(p->circuit()); });
+    for (auto to : {pg::circuit_state::closed, pg::circuit_state::open, pg::circuit_state::half_open})
+        metrics.get_counter("db_circuit_transitions_total", "Database circuit breaker state changes",
+                            {{"to", pg::to_string(to)}});
+    pool->on_circuit_change([this](pg::circuit_state to) {
+        metrics.get_counter("db_circuit_transitions_total", "Database circuit breaker state changes",
+                            {{"to", pg::to_string(to)}})
+            .inc();
+        if (to == pg::circuit_state::open) log.warn("database unreachable: circuit breaker open, failing fast");
+        if (to == pg::circuit_state::closed) log.info("database reachable again: circuit breaker closed");
+    });
 
     bus::memory_bus_options bo;
     bo.partitions = config.bus_partitions;
@@ -134,20 +147,36 @@ asio::awaitable<void> service::impl::main() {
     publisher = std::make_unique<outbox::publisher>(ex, *pool, *bus, outbox::publisher_options{}, log.child("outbox"),
                                                     metrics);
     auto wake = [p = publisher.get()] { p->wake(); };
+    outbox::redriver_options ro;
+    ro.stuck_after = config.stuck_after;
+    ro.interval = config.redrive_interval;
+    redriver = std::make_unique<outbox::redriver>(ex, *pool, ro, wake, log.child("redriver"), metrics);
+    outbox::retention_options rt;
+    rt.interval = config.retention_interval;
+    rt.processed_messages_age = config.bus_retention;
+    retention = std::make_unique<outbox::retention>(ex, *pool, rt, log.child("retention"), metrics);
     if (config.run_credit) {
-        credit = std::make_unique<credit::credit_module>(*pool, *cipher, log.child("credit"), metrics, wake);
+        credit::credit_options co;
+        co.group = config.credit_group;
+        co.input_topic = config.submitted_topic;
+        co.output_topic = config.credit_topic;
+        credit = std::make_unique<credit::credit_module>(*pool, *cipher, log.child("credit"), metrics, wake, co);
         credit->subscribe(*bus);
     }
     if (config.run_decision) {
-        decision = std::make_unique<decision::decision_module>(*pool, log.child("decision"), metrics);
+        decision::decision_options dopt;
+        dopt.group = config.decision_group;
+        dopt.input_topic = config.credit_topic;
+        decision = std::make_unique<decision::decision_module>(*pool, log.child("decision"), metrics, dopt);
         decision->subscribe(*bus);
     }
-    outbox::record_dead_letters(*bus, *pool, {submitted_topic, credit_topic}, "dead-letter-recorder",
+    outbox::record_dead_letters(*bus, *pool, {config.submitted_topic, config.credit_topic}, "dead-letter-recorder",
                                 log.child("dlq"));
 
     api = std::make_unique<api::api_module>(api::api_dependencies{
         *pool, *cipher, *index, metrics, log.child("api"), wake, [b = bus.get()] { return b->healthy(); },
-        [this] { return draining.load(); }});
+        [this] { return draining.load(); }},
+        api::api_options{config.submitted_topic});
     api->register_routes(router, config.run_api);
 
     http::server_options so;
@@ -177,7 +206,8 @@ asio::awaitable<void> service::impl::main() {
     log.info("prequal serving", {{"listen", config.listen_host + ":" + std::to_string(server->port())},
                                  {"bus", config.bus}});
     started.set_value();
-    co_await (bus->run() && run_publisher() && server->run() && shutdown_sequence());
+    co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
+              shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }
@@ -191,6 +221,8 @@ asio::awaitable<void> service::impl::shutdown_sequence() {
     server->stop_accepting();
     co_await server->drain(config.shutdown_timeout);
     log.info("HTTP drained; stopping the outbox publisher, then the consumers");
+    redriver->stop();
+    retention->stop();
     // Publisher first: its last batch may still need the bus (a stopped bus refuses publishes).
     publisher->stop();
     if (!publisher_finished) {
@@ -263,6 +295,8 @@ int service::wait() {
     s.api.reset();
     s.decision.reset();
     s.credit.reset();
+    s.retention.reset();
+    s.redriver.reset();
     s.publisher.reset();
     s.bus.reset();
     s.pool.reset();
@@ -296,10 +330,17 @@ void service::inject(bus::message msg) {
 
 decision::decision_module* service::decision_module() { return impl_->decision.get(); }
 
+command_database::command_database(const service_config& config, const core::logger& log)
+    : conninfo_{prepare_database(config, cluster_, log)} {}
+
+command_database::~command_database() {
+    if (cluster_) cluster_->stop();
+}
+
 int run_migrate(const service_config& config, core::logger log) {
-    std::unique_ptr<pg::embedded_cluster> cluster;
-    const std::string conninfo = prepare_database(config, cluster, log);
     const auto sql_dir = find_sql_dir(config);
+    command_database db{config, log};
+    const std::string& conninfo = db.conninfo();
     asio::io_context ioc{1};
     std::exception_ptr failure;
     asio::co_spawn(
@@ -312,7 +353,6 @@ int run_migrate(const service_config& config, core::logger log) {
         },
         [&](std::exception_ptr e) { failure = e; });
     ioc.run();
-    if (cluster) cluster->stop();
     if (failure) std::rethrow_exception(failure);
     return 0;
 }

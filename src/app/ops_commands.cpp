@@ -1,0 +1,330 @@
+// `prequal dlq ...` and `prequal outbox status`: argument checks first (usage errors never touch the
+// database), then one connection on a private io_context for the command's queries.
+#include "ops_commands.hpp"
+
+#include "ops_queries.hpp"
+#include "service.hpp"
+
+#include <prequal/core/ids.hpp>
+#include <prequal/pg/connection.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+
+namespace prequal::app {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+namespace q = ops_queries;
+
+namespace {
+
+constexpr const char* dlq_usage = "usage: prequal dlq list | dlq show ID | dlq replay ID | dlq replay --all "
+                                  "(ID: a dead letter number, or outbox:N for a dead outbox event)";
+constexpr const char* outbox_usage = "usage: prequal outbox status";
+
+// A dead letter ("7") or a dead outbox event ("outbox:12").
+struct record_id {
+    bool outbox = false;
+    std::string number;
+    std::string text() const { return outbox ? "outbox:" + number : number; }
+};
+
+std::optional<record_id> parse_id(std::string_view text) {
+    record_id id;
+    if (text.starts_with("outbox:")) {
+        id.outbox = true;
+        text.remove_prefix(7);
+    }
+    if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    id.number = std::string{text};
+    return id;
+}
+
+// One row of dead_letters / dead_events / outbox_event, in their shared column order.
+struct record {
+    record_id id;
+    std::string topic, key, message_id, group, reason, created, replayed, payload, headers;
+};
+
+std::vector<record> read_records(const pg::result& r, bool outbox) {
+    std::vector<record> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back({{outbox, std::string{r.get(i, 0)}}, std::string{r.get(i, 1)}, std::string{r.get(i, 2)},
+                       std::string{r.get(i, 3)}, std::string{r.get(i, 4)}, std::string{r.get(i, 5)},
+                       std::string{r.get(i, 6)}, std::string{r.get(i, 7)}, std::string{r.get(i, 8)},
+                       std::string{r.get(i, 9)}});
+    return out;
+}
+
+json::object to_json(const record& r, bool with_payload) {
+    json::object o{{"id", r.id.text()},
+                   {"kind", r.id.outbox ? "outbox_event" : "dead_letter"},
+                   {"topic", r.topic},
+                   {"key", r.key},
+                   {"message_id", r.message_id},
+                   {"consumer_group", r.group},
+                   {"reason", r.reason},
+                   {"created_at", r.created}};
+    o["replayed_at"] = r.replayed.empty() ? json::value{} : json::value{r.replayed};
+    if (with_payload) {
+        o["payload"] = r.payload;
+        json::error_code ec;
+        auto headers = json::parse(r.headers, ec);
+        o["headers"] = ec ? json::value{r.headers} : headers;
+    }
+    return o;
+}
+
+// Long text is cut to `width` characters (UTF-8 safe: never inside a multi-byte sequence), one line.
+std::string clip(std::string s, std::size_t width) {
+    std::replace(s.begin(), s.end(), '\n', ' ');
+    if (s.size() <= width) return s;
+    std::size_t cut = width - 3;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    return s.substr(0, cut) + "...";
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& head,
+                 const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width(head.size());
+    for (std::size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string s;
+        for (std::size_t c = 0; c < cells.size(); ++c) {
+            s += cells[c];
+            if (c + 1 < cells.size()) s += std::string(width[c] - cells[c].size() + 2, ' ');
+        }
+        out << s << '\n';
+    };
+    line(head);
+    for (const auto& row : rows) line(row);
+}
+
+using conn_ptr = std::unique_ptr<pg::connection>;
+
+asio::awaitable<int> dlq_list(pg::connection& c, bool as_json, std::ostream& out) {
+    auto records = read_records(co_await c.execute(q::dead_letters), false);
+    auto events = read_records(co_await c.execute(q::dead_events), true);
+    records.insert(records.end(), events.begin(), events.end());
+    if (as_json) {
+        json::array a;
+        for (const auto& r : records) a.push_back(to_json(r, false));
+        out << json::serialize(json::object{{"messages", a}}) << '\n';
+        co_return 0;
+    }
+    if (records.empty()) {
+        out << "no dead-lettered messages or dead outbox events\n";
+        co_return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : records)
+        rows.push_back({r.id.text(), r.topic, r.key, r.group, r.created, r.replayed.empty() ? "-" : r.replayed,
+                        clip(r.reason, 60)});
+    print_table(out, {"ID", "TOPIC", "KEY", "GROUP", "CREATED", "REPLAYED", "REASON"}, rows);
+    co_return 0;
+}
+
+asio::awaitable<int> dlq_show(pg::connection& c, record_id id, bool as_json, std::ostream& out,
+                              std::ostream& err) {
+    auto args = pg::args(id.number);
+    auto r = co_await c.execute(id.outbox ? q::outbox_event : q::dead_letter, std::move(args));
+    const auto records = read_records(r, id.outbox);
+    if (records.empty()) {
+        err << "prequal: no " << (id.outbox ? "outbox event " : "dead letter ") << id.text() << '\n';
+        co_return 1;
+    }
+    const record& rec = records.front();
+    if (as_json) {
+        out << json::serialize(to_json(rec, true)) << '\n';
+        co_return 0;
+    }
+    const std::vector<std::pair<const char*, std::string>> fields{
+        {"id", rec.id.text()},         {"kind", rec.id.outbox ? "outbox_event" : "dead_letter"},
+        {"topic", rec.topic},          {"key", rec.key},
+        {"message_id", rec.message_id}, {"consumer_group", rec.group},
+        {"created_at", rec.created},   {"replayed_at", rec.replayed.empty() ? "-" : rec.replayed},
+        {"reason", rec.reason},        {"headers", rec.headers},
+        {"payload", rec.payload}};
+    for (const auto& [name, value] : fields) out << name << std::string(16 - std::string_view{name}.size(), ' ') << value << '\n';
+    co_return 0;
+}
+
+struct replay_outcome {
+    std::string id;
+    std::string outbox_id;  // the event that will be delivered again; empty when skipped
+    std::string note;
+};
+
+// Re-publishes one dead letter through the outbox, in one transaction.
+asio::awaitable<replay_outcome> replay_dead_letter(pg::connection& c, std::string id) {
+    auto lock_args = pg::args(id);
+    pg::steps first{{pg::begin, {}}, {q::lock_dead_letter, std::move(lock_args)}};
+    auto locked = co_await c.pipeline(std::move(first));
+    const pg::result& row = locked[1];
+    if (row.empty()) {
+        co_await c.execute(pg::rollback);
+        co_return replay_outcome{id, "", "no such dead letter"};
+    }
+    const std::string topic{row.get(0, 0)}, key{row.get(0, 1)}, payload{row.get(0, 2)};
+    std::string message_id{row.get(0, 3)};
+    const std::string event_type{row.get(0, 4)}, request_id{row.get(0, 5)};
+    if (!core::is_uuid(key)) {
+        co_await c.execute(pg::rollback);
+        co_return replay_outcome{id, "", "its key '" + key.substr(0, 64) + "' is not an application id"};
+    }
+    if (!core::is_uuid(message_id)) message_id.clear();
+    auto requeue_args = pg::args(message_id, id, key, topic, event_type, request_id, payload);
+    pg::steps second{{q::requeue_message, std::move(requeue_args)}, {q::mark_replayed, pg::args(id)}};
+    auto done = co_await c.pipeline(std::move(second));
+    const std::string outbox_id{done[0].get(0, 0)}, effective_id{done[0].get(0, 1)};
+    auto forget_args = pg::args(topic, effective_id);
+    pg::steps last{{q::forget_recorded, std::move(forget_args)}, {q::notify_publishers, {}}, {pg::commit, {}}};
+    co_await c.pipeline(std::move(last));
+    co_return replay_outcome{id, outbox_id, "re-queued as outbox event " + outbox_id};
+}
+
+asio::awaitable<int> dlq_replay(pg::connection& c, std::optional<record_id> id, bool as_json,
+                                std::ostream& out, std::ostream& err) {
+    std::vector<replay_outcome> outcomes;
+    bool missing = false;
+    if (!id || !id->outbox) {
+        std::vector<std::string> ids;
+        if (id) ids.push_back(id->number);
+        else {
+            auto r = co_await c.execute(q::unreplayed_ids);
+            for (int i = 0; i < r.rows(); ++i) ids.emplace_back(r.get(i, 0));
+        }
+        for (const auto& one : ids) {
+            auto o = co_await replay_dead_letter(c, one);
+            if (o.outbox_id.empty() && o.note == "no such dead letter") missing = true;
+            outcomes.push_back(std::move(o));
+        }
+    }
+    if (!id || id->outbox) {
+        const pg::param which = id ? pg::param{id->number} : std::nullopt;
+        pg::params revive_args{which};
+        auto r = co_await c.execute(q::revive_events, std::move(revive_args));
+        for (int i = 0; i < r.rows(); ++i) {
+            const std::string n{r.get(i, 0)};
+            outcomes.push_back({"outbox:" + n, n, "dead outbox event live again"});
+        }
+        if (id && r.empty()) {
+            auto exists_args = pg::args(id->number);
+            auto e = co_await c.execute(q::event_exists, std::move(exists_args));
+            if (e.empty()) missing = true;
+            outcomes.push_back({id->text(), "", e.empty() ? "no such outbox event" : "not dead: nothing to replay"});
+        }
+        if (!r.empty()) co_await c.execute(q::notify_publishers);
+    }
+    if (missing && id) err << "prequal: no " << (id->outbox ? "outbox event " : "dead letter ") << id->text() << '\n';
+    if (as_json) {
+        json::array replayed, skipped;
+        for (const auto& o : outcomes) {
+            if (o.outbox_id.empty()) skipped.push_back(json::object{{"id", o.id}, {"reason", o.note}});
+            else replayed.push_back(json::object{{"id", o.id}, {"outbox_event_id", o.outbox_id}});
+        }
+        out << json::serialize(json::object{{"replayed", replayed}, {"skipped", skipped}}) << '\n';
+    } else if (outcomes.empty()) {
+        out << "nothing to replay\n";
+    } else {
+        for (const auto& o : outcomes)
+            out << (o.outbox_id.empty() ? "skipped " : "replayed ") << o.id << ": " << o.note << '\n';
+    }
+    co_return missing ? 1 : 0;
+}
+
+asio::awaitable<int> outbox_status(pg::connection& c, bool as_json, std::ostream& out) {
+    auto r = co_await c.execute(q::outbox_status);
+    const std::int64_t pending = r.get_int(0, 0), dead = r.get_int(0, 2), published = r.get_int(0, 3),
+                       archived = r.get_int(0, 4), dead_letters = r.get_int(0, 5);
+    const std::string age{r.get(0, 1)};
+    if (as_json) {
+        json::object o{{"pending", pending},     {"oldest_pending_age_seconds", std::strtod(age.c_str(), nullptr)},
+                       {"dead", dead},           {"published", published},
+                       {"archived", archived},   {"unreplayed_dead_letters", dead_letters}};
+        out << json::serialize(o) << '\n';
+        co_return 0;
+    }
+    print_table(out, {"METRIC", "VALUE"},
+                {{"pending events", std::to_string(pending)},
+                 {"oldest pending age", age + " s"},
+                 {"dead events", std::to_string(dead)},
+                 {"published events", std::to_string(published)},
+                 {"archived events", std::to_string(archived)},
+                 {"unreplayed dead letters", std::to_string(dead_letters)}});
+    co_return 0;
+}
+
+}  // namespace
+
+int run_ops_command(const command_line& cl, core::logger log, std::ostream& out, std::ostream& err) {
+    const auto& a = cl.args;
+    const bool all = std::find(a.begin(), a.end(), "--all") != a.end();
+    std::function<asio::awaitable<int>(pg::connection&)> work;
+    if (cl.command == "outbox") {
+        if (a.size() != 1 || a[0] != "status") {
+            err << "prequal: " << (a.empty() ? "missing subcommand" : "unknown subcommand '" + a[0] + "'") << "; "
+                << outbox_usage << '\n';
+            return 2;
+        }
+        work = [&](pg::connection& c) { return outbox_status(c, cl.json, out); };
+    } else if (cl.command == "dlq") {
+        const std::string sub = a.empty() ? "" : a[0];
+        const std::size_t words = a.size() - (all ? 1 : 0);
+        std::optional<record_id> id;
+        if (sub == "list" && words == 1 && !all) {
+            work = [&](pg::connection& c) { return dlq_list(c, cl.json, out); };
+        } else if ((sub == "show" || sub == "replay") && !all) {
+            if (words != 2 || !(id = parse_id(a[1]))) {
+                err << "prequal: dlq " << sub << " needs one ID"
+                    << (words == 2 ? ", got '" + a[1].substr(0, 40) + "'" : std::string{}) << "; " << dlq_usage << '\n';
+                return 2;
+            }
+            if (sub == "show") work = [&, id](pg::connection& c) { return dlq_show(c, *id, cl.json, out, err); };
+            else work = [&, id](pg::connection& c) { return dlq_replay(c, id, cl.json, out, err); };
+        } else if (sub == "replay" && all && words == 1) {
+            work = [&](pg::connection& c) { return dlq_replay(c, std::nullopt, cl.json, out, err); };
+        } else {
+            err << "prequal: " << (sub.empty() ? "missing subcommand" : "unexpected arguments for dlq '" + sub + "'")
+                << "; " << dlq_usage << '\n';
+            return 2;
+        }
+    } else {
+        err << "prequal: not an operator command: '" << cl.command << "'\n";
+        return 2;
+    }
+
+    command_database db{cl.config, log};
+    asio::io_context ioc{1};
+    int code = 1;
+    std::exception_ptr failure;
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            auto conn = co_await pg::connection::connect(ioc.get_executor(), db.conninfo(), std::chrono::seconds{10});
+            code = co_await work(*conn);
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    if (failure) {
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+            err << "prequal: " << cl.command << " failed: " << e.what() << '\n';
+        }
+        return 1;
+    }
+    return code;
+}
+
+}  // namespace prequal::app

@@ -1,0 +1,21 @@
+// Operator commands on a running deployment's database: `prequal dlq list|show|replay` and
+// `prequal outbox status`. They talk to PostgreSQL only, never to the bus, so they work whichever bus the
+// serving processes use.
+#pragma once
+
+#include "config.hpp"
+
+#include <prequal/core/logger.hpp>
+
+#include <iostream>
+
+namespace prequal::app {
+
+/// Runs `prequal dlq ...` or `prequal outbox ...` (cl.command, cl.args, cl.json). Results go to `out`
+/// (aligned tables, or JSON with --json), problems to `err`. Returns 0 on success, 2 for a usage error
+/// (unknown subcommand, missing or malformed ID), 1 when the command failed (e.g. no such ID, database
+/// unreachable).
+int run_ops_command(const command_line& cl, core::logger log, std::ostream& out = std::cout,
+                    std::ostream& err = std::cerr);
+
+}  // namespace prequal::app

@@ -9,6 +9,7 @@ PREQUAL_PACKAGES=(
     libboost1.81-all-dev libboost-json1.81-dev
     libpq-dev postgresql
     libbotan-2-dev libfmt-dev catch2
+    librdkafka-dev kcat
     curl
 )
 

@@ -3,6 +3,7 @@
 #include "service.hpp"
 
 #include <prequal/api/api_module.hpp>
+#include <prequal/bus/kafka_bus.hpp>
 #include <prequal/bus/memory_bus.hpp>
 #include <prequal/credit/credit_module.hpp>
 #include <prequal/crypto/keys.hpp>
@@ -139,10 +140,19 @@ asio::awaitable<void> service::impl::main() {
         if (to == pg::circuit_state::closed) log.info("database reachable again: circuit breaker closed");
     });
 
-    bus::memory_bus_options bo;
-    bo.partitions = config.bus_partitions;
-    bo.retry.max_attempts = config.bus_max_attempts;
-    bus = bus::make_memory_bus(ex, bo, log.child("bus"), metrics);
+    if (config.bus == "kafka") {
+        bus::kafka_bus_options ko;
+        ko.brokers = config.kafka_brokers;
+        ko.properties = config.kafka_properties;
+        ko.retry.max_attempts = config.bus_max_attempts;
+        ko.max_in_flight_per_group = config.bus_partitions;
+        bus = bus::make_kafka_bus(ex, std::move(ko), log.child("bus"), metrics);
+    } else {
+        bus::memory_bus_options bo;
+        bo.partitions = config.bus_partitions;
+        bo.retry.max_attempts = config.bus_max_attempts;
+        bus = bus::make_memory_bus(ex, bo, log.child("bus"), metrics);
+    }
 
     publisher = std::make_unique<outbox::publisher>(ex, *pool, *bus, outbox::publisher_options{}, log.child("outbox"),
                                                     metrics);

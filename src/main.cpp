@@ -1,5 +1,6 @@
 // prequal's entry point: parse the command line, then hand over to the composition root.
 #include "config.hpp"
+#include "ops_commands.hpp"
 #include "service.hpp"
 
 #include <prequal/core/logger.hpp>
@@ -37,6 +38,11 @@ int main(int argc, char** argv) {
     core::logger log{"prequal", level};
     try {
         if (cl.command == "migrate") return app::run_migrate(cl.config, log);
+        if (cl.command == "dlq" || cl.command == "outbox") return app::run_ops_command(cl, log);
+        if (cl.command != "serve") {
+            std::fprintf(stderr, "prequal: unknown command '%s' (try prequal --help)\n", cl.command.c_str());
+            return 2;
+        }
         app::service svc{cl.config, log};
         return svc.run_until_signal();
     } catch (const std::exception& e) {

@@ -73,12 +73,12 @@ json::object to_json(const record& r, bool with_payload) {
                    {"consumer_group", r.group},
                    {"reason", r.reason},
                    {"created_at", r.created}};
-    o["replayed_at"] = r.replayed.empty() ? json::value{} : json::value{r.replayed};
+    o["replayed_at"] = r.replayed.empty() ? json::value(nullptr) : json::value(json::string(r.replayed));
     if (with_payload) {
         o["payload"] = r.payload;
         json::error_code ec;
         auto headers = json::parse(r.headers, ec);
-        o["headers"] = ec ? json::value{r.headers} : headers;
+        o["headers"] = ec ? json::value(json::string(r.headers)) : headers;
     }
     return o;
 }

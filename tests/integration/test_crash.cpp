@@ -2,15 +2,12 @@
 // application must reach exactly one decision, with no manual step.
 #include "service_fixture.hpp"
 
+#include "server_process.hpp"
 #include "support/pg_harness.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <mutex>
@@ -18,64 +15,6 @@
 #include <thread>
 
 using namespace prequal::test;
-
-namespace {
-
-std::uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
-std::string binary_path() {
-    const char* env = std::getenv("PREQUAL_BINARY");  // overrides the binary built beside this test
-    return env ? env : PREQUAL_BINARY_PATH;
-}
-
-// A `prequal serve` child process.
-class server_process {
-public:
-    server_process(std::vector<std::string> args) : args_{std::move(args)} {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            std::vector<char*> argv;
-            for (auto& a : args_) argv.push_back(a.data());
-            argv.push_back(nullptr);
-            ::execv(argv[0], argv.data());
-            ::_exit(127);
-        }
-    }
-    ~server_process() {
-        if (pid_ > 0) kill(SIGKILL), wait();
-    }
-    void kill(int sig) { ::kill(pid_, sig); }
-    int wait() {
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-
-private:
-    std::vector<std::string> args_;
-    pid_t pid_ = -1;
-};
-
-void wait_healthy(std::uint16_t port) {
-    for (int i = 0; i < 600; ++i) {
-        if (http_request(port, "GET", "/health").status == 200) return;
-        std::this_thread::sleep_for(std::chrono::milliseconds{50});
-    }
-    FAIL("server did not become healthy");
-}
-
-}  // namespace
 
 TEST_CASE("integration: SIGKILL mid-load and restart decides every accepted application exactly once",
           "[integration][pg][slow]") {

@@ -1,0 +1,74 @@
+// Child-process helpers shared by the crash and fault-injection suites.
+#include "server_process.hpp"
+
+#include "http_client.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+namespace prequal::test {
+
+std::uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+std::string binary_path() {
+    const char* env = std::getenv("PREQUAL_BINARY");  // overrides the binary built beside this test
+    return env ? env : PREQUAL_BINARY_PATH;
+}
+
+void wait_healthy(std::uint16_t port) {
+    for (int i = 0; i < 600; ++i) {
+        if (http_request(port, "GET", "/health").status == 200) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+    FAIL("server did not become healthy");
+}
+
+server_process::server_process(std::vector<std::string> args) : args_{std::move(args)} {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        std::vector<char*> argv;
+        for (auto& a : args_) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+}
+
+server_process::~server_process() {
+    if (pid_ > 0) {
+        kill(SIGKILL);
+        wait();
+    }
+}
+
+void server_process::kill(int sig) {
+    if (pid_ > 0) ::kill(pid_, sig);
+}
+
+int server_process::wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace prequal::test

@@ -1,0 +1,38 @@
+// A `prequal serve` child process for crash tests: fork/exec of the real binary, signals, exit status.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace prequal::test {
+
+/// An unused loopback TCP port (bound and released; good enough for tests).
+std::uint16_t free_port();
+
+/// The prequal binary: $PREQUAL_BINARY, else the one built beside the tests (PREQUAL_BINARY_PATH).
+std::string binary_path();
+
+/// Polls GET /health until 200; REQUIREs that it comes within 30 s.
+void wait_healthy(std::uint16_t port);
+
+/// Runs argv (argv[0] = executable path) as a child; SIGKILLed and reaped on destruction if still running.
+class server_process {
+public:
+    explicit server_process(std::vector<std::string> args);
+    ~server_process();
+    server_process(const server_process&) = delete;
+    server_process& operator=(const server_process&) = delete;
+
+    void kill(int sig);
+    /// Reaps the child: its exit code, or 128 + signal number when a signal ended it.
+    int wait();
+
+private:
+    std::vector<std::string> args_;
+    pid_t pid_ = -1;
+};
+
+}  // namespace prequal::test

@@ -21,6 +21,8 @@ public:
                 return "connection pool is closed";
             case errc::protocol:
                 return "unexpected libpq state";
+            case errc::circuit_open:
+                return "database circuit breaker open";
         }
         return "unknown pg error";
     }
@@ -39,7 +41,8 @@ error::error(errc code, std::string context, std::string sqlstate, std::string s
       server_message_(std::move(server_message)) {}
 
 bool error::is_unavailable() const {
-    return is_connection_error() || static_cast<errc>(code().value()) == errc::pool_closed;
+    const auto c = static_cast<errc>(code().value());
+    return is_connection_error() || c == errc::pool_closed || c == errc::circuit_open;
 }
 
 bool error::is_connection_error() const {

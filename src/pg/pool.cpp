@@ -17,7 +17,8 @@ namespace detail {
 struct pool_waiter;
 
 struct pool_state {
-    pool_state(boost::asio::any_io_executor e, pool_options o) : ex(std::move(e)), options(std::move(o)) {}
+    pool_state(boost::asio::any_io_executor e, pool_options o)
+        : ex(std::move(e)), options(std::move(o)), breaker(options.circuit) {}
 
     boost::asio::any_io_executor ex;
     pool_options options;
@@ -25,6 +26,8 @@ struct pool_state {
     std::deque<pool_waiter*> waiters;               // FIFO
     std::size_t open = 0;                           // idle + leased + connecting
     bool closed = false;
+    circuit_breaker breaker;
+    std::uint64_t connect_attempts = 0;
 
     void release(std::unique_ptr<connection> c);
     void free_slot();
@@ -57,10 +60,13 @@ void pool_state::release(std::unique_ptr<connection> c) {
     if (!c) return;
     // A connection left in a transaction would leak that transaction into the next user.
     if (closed || c->broken() || c->in_transaction()) {
+        // A connection that broke while leased is as much evidence of an outage as a failed connect.
+        if (!closed && c->broken()) breaker.record_failure(std::chrono::steady_clock::now());
         c.reset();
         free_slot();
         return;
     }
+    breaker.record_healthy_use();
     if (!waiters.empty()) {
         pool_waiter* w = waiters.front();
         waiters.pop_front();
@@ -108,10 +114,29 @@ struct slot_guard {
     }
 };
 
-// Connects within a slot already counted in state->open.
+// Reports a connection attempt's outcome to the breaker; an attempt abandoned midway (the coroutine
+// destroyed) counts as a failure so a half-open probe can never stay in flight forever.
+struct attempt_guard {
+    std::shared_ptr<pool_state> state;
+    bool resolved = false;
+    ~attempt_guard() {
+        if (!resolved && !state->closed) state->breaker.record_failure(std::chrono::steady_clock::now());
+    }
+};
+
+[[noreturn]] void throw_circuit_open() {
+    throw error(errc::circuit_open, "acquire: database unreachable, failing fast until the next probe");
+}
+
+// Connects within a slot already counted in state->open, if the circuit breaker allows an attempt.
 boost::asio::awaitable<pooled_connection> connect_in_slot(std::shared_ptr<pool_state> state) {
     slot_guard guard{state};
+    if (!state->breaker.allow_attempt(std::chrono::steady_clock::now())) throw_circuit_open();
+    ++state->connect_attempts;
+    attempt_guard attempt{state};
     auto c = co_await connection::connect(state->ex, state->options.conninfo, state->options.connect_timeout);
+    attempt.resolved = true;
+    state->breaker.record_success();
     if (state->closed) throw error(errc::pool_closed, "acquire");
     c->set_operation_timeout(state->options.operation_timeout);
     guard.armed = false;
@@ -141,12 +166,28 @@ pooled_connection::~pooled_connection() {
 pool::pool(boost::asio::any_io_executor ex, pool_options options)
     : options_(options), state_(std::make_shared<pool_state>(std::move(ex), std::move(options))) {}
 
-pool::~pool() { state_->close(); }
+pool::~pool() {
+    state_->close();
+    state_->breaker.set_listener({});  // it may capture things that die with the pool's owner
+}
 
 boost::asio::awaitable<pooled_connection> pool::acquire() {
     auto state = state_;
     if (state->closed) throw error(errc::pool_closed, "acquire");
     const auto deadline = std::chrono::steady_clock::now() + state->options.acquire_timeout;
+
+    if (state->breaker.state() != circuit_state::closed) {
+        // Idle connections predate the outage and are likely dead: only a fresh connect (the half-open
+        // probe) may find out whether the server is back; everyone else fails fast.
+        if (!state->breaker.probe_due(std::chrono::steady_clock::now())) throw_circuit_open();
+        if (state->open >= state->options.size && !state->idle.empty()) {
+            state->idle.pop_back();
+            --state->open;
+        }
+        if (state->open >= state->options.size) throw_circuit_open();
+        ++state->open;
+        co_return co_await connect_in_slot(state);
+    }
 
     if (!state->idle.empty()) {
         std::unique_ptr<connection> c = std::move(state->idle.back());
@@ -186,5 +227,11 @@ void pool::close() { state_->close(); }
 std::size_t pool::size() const { return state_->open; }
 
 std::size_t pool::idle() const { return state_->idle.size(); }
+
+circuit_state pool::circuit() const { return state_->breaker.state(); }
+
+void pool::on_circuit_change(std::function<void(circuit_state)> l) { state_->breaker.set_listener(std::move(l)); }
+
+std::uint64_t pool::connect_attempts() const { return state_->connect_attempts; }
 
 }  // namespace prequal::pg

@@ -34,10 +34,12 @@ void run_concurrently(int n, F fn) {
 
 TEST_CASE("integration: 50 concurrent submissions of one PAN give exactly one 202", "[integration][pg]") {
     service_fixture f{[](prequal::app::service_config& c) { c.db_pool_size = 16; }};
-    const std::string pan = unique_pan();
+    // A PAN whose application is PRE_APPROVED (scores 790): a REJECTED one would free the PAN again as soon
+    // as its decision landed, legitimately letting a later submission of the 50 through.
+    const std::string pan = "ABCDE1234F";
     std::atomic<int> accepted{0}, conflicts{0}, other{0};
     run_concurrently(50, [&](int) {
-        auto r = f.submit(pan, "60000", "100000");
+        auto r = f.submit(pan, "120000", "100000");
         if (r.status == 202) ++accepted;
         else if (r.status == 409) ++conflicts;
         else ++other;

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <thread>
 
 using namespace prequal::test;
 
@@ -121,7 +122,16 @@ TEST_CASE("integration: 503 SERVICE_UNAVAILABLE while the database is down, reco
     CHECK(http_request(f.port(), "GET", "/health").status == 200);
 
     cluster.start();
-    const std::string id = f.submit_ok(unique_pan(), "50000", "100000");
+    // The pool's circuit breaker lets the first probe through within its cool-down (at most 5 s); until
+    // then the service keeps answering 503, as a client retrying later would see.
+    http_result again = f.submit(unique_pan(), "50000", "100000");
+    for (int i = 0; i < 300 && again.status == 503; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        again = f.submit(unique_pan(), "50000", "100000");
+    }
+    INFO(again.body);
+    REQUIRE(again.status == 202);
+    const std::string id(boost::json::parse(again.body).as_object().at("application_id").as_string());
     CHECK(f.wait_final(id).at("status").as_string() != "PENDING");
     CHECK(http_request(f.port(), "GET", "/ready").status == 200);
 }

@@ -15,6 +15,7 @@ enum class errc {
     query_failed,        // the server returned an error result (see sqlstate())
     pool_closed,         // acquire() after close()
     protocol,            // unexpected libpq state
+    circuit_open,        // the pool's circuit breaker is open: failed fast without touching the network
 };
 
 const boost::system::error_category& category();
@@ -31,7 +32,7 @@ public:
     bool is_serialization_failure() const { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
     /// True when the connection (not the statement) failed: retrying on a fresh connection may succeed.
     bool is_connection_error() const;
-    /// True when the database is unreachable or going away (connection errors, pool closed or exhausted):
+    /// True when the database is unreachable or going away (connection errors, circuit open, pool closed):
     /// callers answer 503 / retry later rather than treating it as a bug or a bad message.
     bool is_unavailable() const;
 

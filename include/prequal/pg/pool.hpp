@@ -2,6 +2,7 @@
 // connection or one returned inside a transaction is discarded and replaced lazily on demand.
 #pragma once
 
+#include <prequal/pg/circuit_breaker.hpp>
 #include <prequal/pg/connection.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -9,6 +10,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,6 +23,7 @@ struct pool_options {
     std::chrono::milliseconds connect_timeout{5000};
     std::chrono::milliseconds operation_timeout{30000};
     std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free slot; then pg::error(timeout)
+    circuit_breaker_options circuit;                  // fail fast while the server is unreachable
 };
 
 namespace detail {
@@ -52,7 +56,8 @@ public:
     ~pool();
 
     /// A connection, connecting a new one if a slot is free and none idle. Throws pg::error
-    /// (connect_failed, timeout, pool_closed).
+    /// (connect_failed, timeout, pool_closed, circuit_open). While the circuit breaker is open this fails
+    /// at once without touching the network, except for the one half-open probe per cool-down.
     boost::asio::awaitable<pooled_connection> acquire();
 
     /// acquire() + execute() for single statements.
@@ -63,6 +68,13 @@ public:
 
     std::size_t size() const;  // open connections (idle + leased)
     std::size_t idle() const;
+
+    /// The circuit breaker's state (closed while the database answers).
+    circuit_state circuit() const;
+    /// `l` is called on every circuit state change, on the pool's thread (metrics, logs).
+    void on_circuit_change(std::function<void(circuit_state)> l);
+    /// Connection attempts made so far (each touches the network; tests check fast-fail with it).
+    std::uint64_t connect_attempts() const;
     const pool_options& options() const { return options_; }
 
 private:

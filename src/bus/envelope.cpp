@@ -43,10 +43,11 @@ std::string optional_string(const json::object& body, std::string_view key) {
     return std::string(v->get_string());
 }
 
-core::money require_money(const json::object& body, std::string_view key) {
+core::money require_money(const json::object& body, std::string_view key, core::money lo, core::money hi) {
     core::money m;
     if (core::money::parse(require_string(body, key), m) != core::money_error::none)
         throw poison_message("field " + std::string(key) + " is not a decimal amount");
+    if (m < lo || m > hi) throw poison_message("field " + std::string(key) + " out of range");
     return m;
 }
 

@@ -45,8 +45,13 @@ envelope decode_envelope(std::string_view payload, std::string_view expected_eve
 std::string require_string(const boost::json::object& body, std::string_view key);
 /// A required integer field; throws poison_message when absent, not an integer or outside [lo, hi].
 std::int64_t require_int(const boost::json::object& body, std::string_view key, std::int64_t lo, std::int64_t hi);
-/// A required money field (decimal string); throws poison_message when absent or not exact decimal text.
-core::money require_money(const boost::json::object& body, std::string_view key);
+/// The contract's bound on amounts (section 1). Checked again on messages: a message is not trusted to have
+/// come through the API, and income x 48 beyond it would not fit the database or parse back as money.
+inline constexpr core::money max_amount = core::money::from_rupees(100'000'000);
+
+/// A required money field (decimal string); throws poison_message when absent, not exact decimal text or
+/// outside [lo, hi].
+core::money require_money(const boost::json::object& body, std::string_view key, core::money lo, core::money hi);
 /// An optional string field: empty when absent or null; throws poison_message for other types.
 std::string optional_string(const boost::json::object& body, std::string_view key);
 

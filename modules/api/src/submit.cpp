@@ -1,6 +1,7 @@
 // POST /applications: content type → JSON → validation → encryption → one transaction → 202.
 #include "queries.hpp"
 #include "responses.hpp"
+#include "submission.hpp"
 
 #include <prequal/api/api_module.hpp>
 #include <prequal/api/application_request.hpp>
@@ -12,33 +13,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
-#include <cctype>
-
 namespace prequal::api {
 
 namespace json = boost::json;
 using detail::error;
 
 namespace {
-
-bool is_json_content_type(const std::string* value) {
-    if (!value) return false;
-    std::string media = value->substr(0, value->find(';'));
-    media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }),
-                media.end());
-    std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return std::tolower(c); });
-    return media == "application/json";
-}
-
-http::response accepted(const std::string& application_id) {
-    json::object body;
-    body["application_id"] = application_id;
-    body["status"] = "PENDING";
-    auto r = detail::json_response(202, json::serialize(body));
-    r.set_header("Location", "/applications/" + application_id + "/status");
-    return r;
-}
 
 std::string submitted_event(const std::string& message_id, const std::string& application_id,
                             const std::string& request_id, const crypto::sealed& pan,
@@ -61,21 +41,10 @@ std::string submitted_event(const std::string& message_id, const std::string& ap
 }  // namespace
 
 boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
-    if (!is_json_content_type(req.header("Content-Type")))
-        co_return error(req, 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
-    if (deps_.draining && deps_.draining())
-        co_return error(req, 503, "SERVICE_UNAVAILABLE", "the service is shutting down; retry on another instance");
-
-    auto parsed = parse_application_request(req.body);
-    if (auto* m = std::get_if<malformed_json>(&parsed)) co_return error(req, 400, "MALFORMED_JSON", m->reason);
-    if (auto* bad = std::get_if<invalid_request>(&parsed))
-        co_return error(req, 422, "VALIDATION_ERROR", "request body failed validation", bad->details);
-    const auto& app = std::get<application_request>(parsed);
-
+    auto checked = detail::validate_submission(req, deps_.draining && deps_.draining());
+    if (auto* rejected = std::get_if<http::response>(&checked)) co_return std::move(*rejected);
+    const auto& app = std::get<application_request>(checked);
     const std::string* idem_key = req.header("Idempotency-Key");
-    if (idem_key && !is_valid_idempotency_key(*idem_key))
-        co_return error(req, 422, "VALIDATION_ERROR", "request failed validation",
-                        {{"Idempotency-Key", "must be 1-255 printable ASCII characters"}});
 
     const std::string application_id = core::new_uuid();
     const std::string message_id = core::new_uuid();
@@ -121,7 +90,7 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
                     co_return error(req, 422, "IDEMPOTENCY_KEY_REUSED",
                                     "this Idempotency-Key was already used with a different request body");
                 replays_.inc();
-                co_return accepted(std::string{found.get(0, 1)});
+                co_return detail::accepted(std::string{found.get(0, 1)});
             }
             auto r = co_await conn->execute(queries::submit, submit_params);
             if (r.empty()) {
@@ -141,7 +110,7 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     accepted_.inc();
     if (deps_.on_commit) deps_.on_commit();
     deps_.log.debug("application accepted", {{"application_id", application_id}, {"request_id", req.request_id}});
-    co_return accepted(application_id);
+    co_return detail::accepted(application_id);
 }
 
 }  // namespace prequal::api

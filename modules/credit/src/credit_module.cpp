@@ -36,8 +36,8 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
     const bus::envelope in = bus::decode_envelope(msg.payload, "loan_application_submitted");
     const std::string key_id = bus::require_string(in.body, "pan_key_id");
     const std::string sealed = bus::require_string(in.body, "pan_number_encrypted");
-    const core::money income = bus::require_money(in.body, "monthly_income_inr");
-    const core::money loan = bus::require_money(in.body, "loan_amount_inr");
+    const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
+    const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
     const std::string loan_type = bus::optional_string(in.body, "loan_type");
 
     const auto pan = cipher_.decrypt(key_id, sealed, in.application_id);

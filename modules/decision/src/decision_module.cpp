@@ -30,8 +30,8 @@ void decision_module::subscribe(bus::message_bus& bus) {
 boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
     const bus::envelope in = bus::decode_envelope(msg.payload, "credit_report_generated");
     const int score = static_cast<int>(bus::require_int(in.body, "cibil_score", 300, 900));
-    const core::money income = bus::require_money(in.body, "monthly_income_inr");
-    const core::money loan = bus::require_money(in.body, "loan_amount_inr");
+    const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
+    const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
     const decision d = decide(score, income, loan);
     const std::string status{to_string(d.status)};
     const std::string score_text = std::to_string(score);

@@ -1,0 +1,23 @@
+// What POST /applications decides before touching the database (content type, draining, body,
+// Idempotency-Key), as a pure function: the handler and the HTTP fuzz target run the same code.
+#pragma once
+
+#include <prequal/api/application_request.hpp>
+#include <prequal/http/message.hpp>
+
+#include <string>
+#include <variant>
+
+namespace prequal::api::detail {
+
+/// The error response to send, or the validated application.
+using submission_check = std::variant<http::response, application_request>;
+
+/// 415 for a non-JSON Content-Type, 503 while draining, 400 for malformed JSON, 422 for a body or an
+/// Idempotency-Key that fails validation; otherwise the parsed application.
+submission_check validate_submission(const http::request& req, bool draining);
+
+/// The 202 response (body and Location) for an accepted or replayed application.
+http::response accepted(const std::string& application_id);
+
+}  // namespace prequal::api::detail

@@ -206,3 +206,19 @@ TEST_CASE("unit: poison_message is a runtime_error", "[unit]") {
         CHECK(dynamic_cast<const bus::poison_message*>(&e) != nullptr);
     }
 }
+
+TEST_CASE("unit: require_money accepts exact amounts within bounds and rejects the rest as poison", "[unit]") {
+    using prequal::core::money;
+    const auto body = json::parse(R"({"ok":"120000.50","low":"0.00","neg":"-1.00","huge":"1.5e12","x":"1.001","n":5})")
+                          .as_object();
+    const money one_paisa = money::from_paise(1);
+    CHECK(bus::require_money(body, "ok", money{}, bus::max_amount) == money::from_paise(12000050));
+    CHECK(bus::require_money(body, "low", money{}, bus::max_amount) == money{});
+    CHECK_THROWS_WITH(bus::require_money(body, "low", one_paisa, bus::max_amount),
+                      Catch::Contains("low") && Catch::Contains("out of range"));
+    CHECK_THROWS_AS(bus::require_money(body, "neg", money{}, bus::max_amount), bus::poison_message);
+    CHECK_THROWS_WITH(bus::require_money(body, "huge", money{}, bus::max_amount), Catch::Contains("out of range"));
+    CHECK_THROWS_AS(bus::require_money(body, "x", money{}, bus::max_amount), bus::poison_message);
+    CHECK_THROWS_AS(bus::require_money(body, "n", money{}, bus::max_amount), bus::poison_message);
+    CHECK_THROWS_WITH(bus::require_money(body, "missing", money{}, bus::max_amount), Catch::Contains("missing"));
+}

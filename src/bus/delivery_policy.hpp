@@ -4,6 +4,8 @@
 
 #include <prequal/bus/message_bus.hpp>
 
+#include <boost/asio/awaitable.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -51,5 +53,21 @@ inline std::string truncate_reason(std::string_view reason, std::size_t max_byte
     while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
     return std::string(reason.substr(0, end));
 }
+
+/// How one delivery ended, as both buses classify it.
+enum class delivery_outcome {
+    handled,  // acknowledge
+    failed,   // retry with backoff, dead-letter after max attempts
+    poison,   // dead-letter now (poison_message)
+    outage,   // dependency_unavailable: retry after a capped backoff without spending an attempt
+};
+
+struct delivery_result {
+    delivery_outcome outcome = delivery_outcome::handled;
+    std::string reason;  // the exception text when not handled
+};
+
+/// Runs `h` on `m` and classifies the result; never throws.
+boost::asio::awaitable<delivery_result> deliver_once(const handler& h, const message& m);
 
 }  // namespace prequal::bus::detail

@@ -42,15 +42,6 @@ struct waiting_guard {
     partition& p_;
 };
 
-void set_header(message& m, std::string_view name, std::string value) {
-    for (auto& [k, v] : m.headers)
-        if (k == name) {
-            v = std::move(value);
-            return;
-        }
-    m.headers.emplace_back(std::string(name), std::move(value));
-}
-
 void pop_head(bus_state& s, topic_state& t, partition& p) {
     p.queue.pop_front();
     --s.queued;
@@ -65,9 +56,9 @@ asio::awaitable<bool> dead_letter(std::shared_ptr<bus_state> self, const topic_s
     message dlq = m;
     dlq.topic = dlq_topic(t.name);
     dlq.delivery_attempt = 1;
-    set_header(dlq, "dlq_reason", truncate_reason(reason));
-    set_header(dlq, "dlq_group", g.name);
-    set_header(dlq, "dlq_attempts", std::to_string(attempts));
+    dlq.set_header("dlq_reason", truncate_reason(reason));
+    dlq.set_header("dlq_group", g.name);
+    dlq.set_header("dlq_attempts", std::to_string(attempts));
     const auto attempts_text = std::to_string(attempts);
     bool published = false;
     try {
@@ -98,33 +89,17 @@ asio::awaitable<void> consume(std::shared_ptr<bus_state> self, topic_state* t, g
 
         // References into a deque survive push_back, and only this coroutine pops.
         message& m = p->queue.front();
-        bool done = false;
         int outage_retries = 0;
-        for (int attempt = 1; !done; ++attempt) {
+        for (int attempt = 1;; ++attempt) {
             m.delivery_attempt = attempt;
-            std::string reason;
-            bool poison = false;
-            bool outage = false;
-            try {
-                co_await g->handle(m);
-                done = true;
-            } catch (const poison_message& e) {
-                reason = e.what();
-                poison = true;
-            } catch (const dependency_unavailable& e) {
-                reason = e.what();
-                outage = true;
-            } catch (const std::exception& e) {
-                reason = e.what();
-            } catch (...) {
-                reason = "unknown exception";
-            }
-            if (done) {
+            const delivery_result r = co_await deliver_once(g->handle, m);
+            const std::string& reason = r.reason;
+            if (r.outcome == delivery_outcome::handled) {
                 g->delivered->inc();
                 break;
             }
             g->failures->inc();
-            if (outage) {
+            if (r.outcome == delivery_outcome::outage) {
                 // Not the message's fault: wait (capped backoff) and try again without spending an attempt.
                 if (outage_retries++ == 0)
                     s.log.warn("dependency unavailable; pausing this partition until it recovers",
@@ -143,7 +118,7 @@ asio::awaitable<void> consume(std::shared_ptr<bus_state> self, topic_state* t, g
                                                   {"attempt", attempt_text},
                                                   {"reason", reason}});
             // Retrying a message that can never be decoded only delays the ones behind it.
-            if (poison || attempt >= max_attempts) {
+            if (r.outcome == delivery_outcome::poison || attempt >= max_attempts) {
                 if (!co_await dead_letter(self, *t, *g, m, reason, attempt)) co_return;
                 break;
             }

@@ -64,30 +64,14 @@ asio::awaitable<bool> consumer::deliver(partition_state& p, queued_message& item
     int outage_retries = 0;
     for (int attempt = 1;; ++attempt) {
         item.msg.delivery_attempt = attempt;
-        std::string reason;
-        bool poison = false;
-        bool outage = false;
-        bool done = false;
-        try {
-            co_await handler_(item.msg);
-            done = true;
-        } catch (const poison_message& e) {
-            reason = e.what();
-            poison = true;
-        } catch (const dependency_unavailable& e) {
-            reason = e.what();
-            outage = true;
-        } catch (const std::exception& e) {
-            reason = e.what();
-        } catch (...) {
-            reason = "unknown exception";
-        }
-        if (done) {
+        const detail::delivery_result r = co_await detail::deliver_once(handler_, item.msg);
+        const std::string& reason = r.reason;
+        if (r.outcome == detail::delivery_outcome::handled) {
             delivered_->inc();
             co_return true;
         }
         failures_->inc();
-        if (outage) {
+        if (r.outcome == detail::delivery_outcome::outage) {
             // Not the message's fault: wait (capped backoff) and try again without spending an attempt.
             if (outage_retries++ == 0)
                 log_.warn("dependency unavailable; pausing this partition until it recovers",
@@ -106,7 +90,8 @@ asio::awaitable<bool> consumer::deliver(partition_state& p, queued_message& item
                                              {"attempt", attempt_text},
                                              {"reason", reason}});
         // Retrying a message that can never be decoded only delays the ones behind it.
-        if (poison || attempt >= max_attempts) co_return co_await dead_letter(p, item, reason, attempt, epoch);
+        if (r.outcome == detail::delivery_outcome::poison || attempt >= max_attempts)
+            co_return co_await dead_letter(p, item, reason, attempt, epoch);
         if (abandoned(p, epoch)) co_return false;
         p.backoff.expires_after(backoff_delay(attempt));
         co_await park(p.backoff);
@@ -119,11 +104,11 @@ asio::awaitable<bool> consumer::dead_letter(partition_state& p, const queued_mes
     message dlq = item.msg;
     dlq.topic = dlq_topic(topic_);
     dlq.delivery_attempt = 1;
-    set_header(dlq, "dlq_reason", detail::truncate_reason(reason));
-    set_header(dlq, "dlq_group", group_);
-    set_header(dlq, "dlq_attempts", std::to_string(attempts));
-    set_header(dlq, "dlq_partition", std::to_string(p.id));
-    set_header(dlq, "dlq_offset", std::to_string(item.offset));
+    dlq.set_header("dlq_reason", detail::truncate_reason(reason));
+    dlq.set_header("dlq_group", group_);
+    dlq.set_header("dlq_attempts", std::to_string(attempts));
+    dlq.set_header("dlq_partition", std::to_string(p.id));
+    dlq.set_header("dlq_offset", std::to_string(item.offset));
     const auto attempts_text = std::to_string(attempts);
     for (int publish_attempt = 1;; ++publish_attempt) {
         std::string failure;

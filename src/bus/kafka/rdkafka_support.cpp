@@ -142,13 +142,4 @@ void forward_log(const core::logger& log, int level, const char* facility, const
     log.log(ours, "librdkafka", {{"facility", facility}, {"detail", text}});
 }
 
-void set_header(message& m, std::string_view name, std::string value) {
-    for (auto& [k, v] : m.headers)
-        if (k == name) {
-            v = std::move(value);
-            return;
-        }
-    m.headers.emplace_back(std::string(name), std::move(value));
-}
-
 }  // namespace prequal::bus::kafka

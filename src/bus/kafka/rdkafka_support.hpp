@@ -70,7 +70,5 @@ partition_list_ptr single_partition(const std::string& topic, std::int32_t parti
 /// Writes a librdkafka log line (syslog `level`) to `log` at the matching level.
 void forward_log(const core::logger& log, int level, const char* facility, const char* text);
 
-/// Replaces header `name` of `m` or appends it.
-void set_header(message& m, std::string_view name, std::string value);
 
 }  // namespace prequal::bus::kafka

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Opt-in benchmark: sustained decisions/s and submit→decision latency on --bus=kafka against the
+# prequal-kafka-mock cluster (3 brokers, 6 partitions), with 1 replica (all modules) and with 3 replicas
+# (1 API-only + 2 workers), on a throw-away PostgreSQL cluster. Needs wrk and python3.
+# A short burst of POSTs (post-load.sh) builds a backlog; decisions/s is the number of decisions divided by the
+# time from the first to the last one while the workers drain it. Then e2e-latency.py at a moderate rate.
+# Usage: bench/kafka-replicas.sh [BUILD_DIR] [BURST_SECONDS (3)] [CONNECTIONS (4)]
+#   env: E2E_N (default 500), E2E_RATE (default 100/s)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-$root/build-kafka}" && pwd)"
+load_s="${2:-3}"
+conns="${3:-4}"
+e2e_n="${E2E_N:-500}"
+e2e_rate="${E2E_RATE:-100}"
+shared="$root/../shared/bench"
+pgbin=/usr/lib/postgresql/15/bin
+bin="$build/prequal"
+mock="$build/prequal-kafka-mock"
+[[ -x $bin && -x $mock ]] || { echo "build prequal and prequal_kafka_mock with -DPREQUAL_WITH_KAFKA=ON in $build" >&2; exit 1; }
+
+work="$(mktemp -d /tmp/prequal-kbench.XXXXXX)"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 2
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    exec 3>&- 2>/dev/null || true
+    pg "$pgbin/pg_ctl" -D "$work/sock/pg" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# PostgreSQL: private, unix socket only, fsync off (we measure the bus, not the disk). PostgreSQL refuses to
+# run as root, so as root its commands run as the postgres user.
+pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+chmod 755 "$work"
+mkdir -m 777 "$work/sock"
+pgport=$(free_port)
+pg "$pgbin/initdb" -D "$work/sock/pg" -A trust -U prequal >/dev/null
+pg "$pgbin/pg_ctl" -D "$work/sock/pg" -l "$work/sock/pg.log" -w \
+    -o "-k $work/sock -p $pgport -c listen_addresses='' -c fsync=off -c max_connections=200" start >/dev/null
+db_url() { echo "host=$work/sock port=$pgport user=prequal dbname=$1"; }
+sql() { "$pgbin/psql" -X -A -t -q -h "$work/sock" -p "$pgport" -U prequal -d "$1" -c "$2"; }
+
+# Kafka mock cluster, stdin held open on fd 3.
+mkfifo "$work/cmd"
+"$mock" --brokers 3 --partitions 6 --port-file "$work/bootstrap.env" <"$work/cmd" >"$work/mock.out" 2>"$work/mock.err" &
+pids+=($!)
+exec 3>"$work/cmd"
+for _ in $(seq 100); do [[ -s $work/bootstrap.env ]] && break; sleep 0.1; done
+source "$work/bootstrap.env"
+
+mapfile -t keys < <("$bin" keygen)
+common=(serve --bus=kafka "--kafka-brokers=$BOOTSTRAP" "${keys[@]}" --log-level=warn
+        --kafka-property=consumer.session.timeout.ms=6000 --kafka-property=consumer.heartbeat.interval.ms=500)
+
+wait_health() { for _ in $(seq 300); do curl -fs "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 0.1; done; return 1; }
+wait_drained() {
+    for _ in $(seq 1200); do
+        [[ $(sql "$1" "SELECT count(*) FROM applications WHERE status='PENDING'") == 0 ]] && return 0
+        sleep 0.25
+    done
+    echo "still PENDING after 300 s: $(sql "$1" "SELECT count(*) FROM applications WHERE status='PENDING'")" >&2
+    return 1
+}
+
+# run LABEL MODULES_OF_REPLICA...: the first replica serves the API; all share one fresh database.
+run() {
+    local label=$1; shift
+    local db="bench_$label"
+    sql postgres "CREATE DATABASE $db" >/dev/null
+    "$bin" migrate "--database-url=$(db_url "$db")" >/dev/null
+    local ports=() started=()
+    for modules in "$@"; do
+        local port; port=$(free_port)
+        "$bin" "${common[@]}" "--database-url=$(db_url "$db")" "--listen=127.0.0.1:$port" "--modules=$modules" \
+            >>"$work/$label.log" 2>&1 &
+        pids+=($!); started+=($!); ports+=("$port")
+    done
+    for p in "${ports[@]}"; do wait_health "$p"; done
+    sleep 8  # let the consumer groups form before measuring
+    local url="http://127.0.0.1:${ports[0]}"
+    echo "=== $label: modules per replica: $*"
+    "$shared/post-load.sh" "$url" "${load_s}s" "$conns" | sed -n '/post-load summary/,$p'
+    wait_drained "$db"
+    sql "$db" "SELECT 'decisions: ' || count(*) || ', sustained decisions/s (first→last decision): ' ||
+               round(count(*) / greatest(extract(epoch FROM max(created_at) - min(created_at)), 0.001), 1)
+               FROM audit_log WHERE action = 'DECISION_RECORDED'"
+    sql "$db" "SELECT 'applications not decided exactly once: ' || count(*) FROM applications a WHERE
+               (SELECT count(*) FROM audit_log l WHERE l.application_id = a.id AND l.action='DECISION_RECORDED') <> 1"
+    python3 "$shared/e2e-latency.py" "$url" "$e2e_n" "$e2e_rate" --poll-ms 2
+    for p in "${started[@]}"; do kill -TERM "$p"; done
+    for p in "${started[@]}"; do wait "$p" || true; done
+}
+
+run one_replica api,credit,decision
+run three_replicas api credit,decision credit,decision

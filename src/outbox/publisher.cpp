@@ -12,7 +12,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -78,6 +79,23 @@ asio::awaitable<std::int64_t> publisher::requeue_unfinished() {
     co_return r.affected_rows();
 }
 
+namespace {
+
+// The bus message of claimed row `i` (columns of queries::claim_batch).
+bus::message message_of_row(const pg::result& rows, int i) {
+    bus::message msg;
+    msg.topic = std::string{rows.get(i, 3)};
+    msg.key = std::string{rows.get(i, 2)};
+    msg.payload = std::string{rows.get(i, 6)};
+    msg.headers = {{"message_id", std::string{rows.get(i, 1)}},
+                   {"event_type", std::string{rows.get(i, 4)}},
+                   {"message_version", "1"},
+                   {"request_id", std::string{rows.get(i, 5)}}};
+    return msg;
+}
+
+}  // namespace
+
 asio::awaitable<std::size_t> publisher::publish_batch() {
     auto& s = *impl_;
     const auto started = std::chrono::steady_clock::now();
@@ -87,33 +105,50 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     auto results = co_await conn->pipeline(std::move(claim));
     const pg::result& rows = results[1];
 
+    // One chain per application, in id order: chains are published concurrently (a Kafka publish waits
+    // for the broker's ack, so one-at-a-time would cap throughput and stall everyone behind one slow
+    // partition), while each chain stays sequential and stops at its first failure (per-application order).
+    std::vector<std::vector<int>> chains;
+    std::unordered_map<std::string_view, std::size_t> chain_of;
+    for (int i = 0; i < rows.rows(); ++i) {
+        auto [it, fresh] = chain_of.try_emplace(rows.get(i, 2), chains.size());
+        if (fresh) chains.emplace_back();
+        chains[it->second].push_back(i);
+    }
+
     std::vector<std::string> done_ids;
-    std::set<std::string, std::less<>> blocked_applications;  // an earlier event of theirs failed
     struct failure {
         std::string id;
         std::string error;
         std::int64_t attempts;
     };
     std::vector<failure> failures;
-    for (int i = 0; i < rows.rows(); ++i) {
-        std::string id{rows.get(i, 0)};
-        std::string application_id{rows.get(i, 2)};
-        if (blocked_applications.contains(application_id)) continue;  // keep per-application order
-        bus::message msg;
-        msg.topic = std::string{rows.get(i, 3)};
-        msg.key = application_id;
-        msg.payload = std::string{rows.get(i, 6)};
-        msg.headers = {{"message_id", std::string{rows.get(i, 1)}},
-                       {"event_type", std::string{rows.get(i, 4)}},
-                       {"message_version", "1"},
-                       {"request_id", std::string{rows.get(i, 5)}}};
-        try {
-            co_await s.bus.publish(std::move(msg));
-            done_ids.push_back(std::move(id));
-        } catch (const std::exception& e) {
-            failures.push_back({std::move(id), e.what(), rows.get_int(i, 7)});
-            blocked_applications.insert(std::move(application_id));
-        }
+    std::size_t running = chains.size();
+    asio::steady_timer all_done{s.executor, asio::steady_timer::time_point::max()};
+    for (const auto& chain : chains) {
+        asio::co_spawn(
+            s.executor,
+            [&s, &rows, &chain, &done_ids, &failures]() -> asio::awaitable<void> {
+                for (const int i : chain) {
+                    std::string error;
+                    try {
+                        co_await s.bus.publish(message_of_row(rows, i));
+                        done_ids.emplace_back(rows.get(i, 0));
+                        continue;
+                    } catch (const std::exception& e) {
+                        error = e.what();
+                    }
+                    failures.push_back({std::string{rows.get(i, 0)}, std::move(error), rows.get_int(i, 7)});
+                    break;  // later events of this application wait for the next attempt
+                }
+            },
+            [&running, &all_done](std::exception_ptr) {
+                if (--running == 0) all_done.cancel();
+            });
+    }
+    if (running > 0) {
+        boost::system::error_code ec;
+        co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 
     pg::steps steps;

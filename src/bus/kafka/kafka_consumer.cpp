@@ -140,6 +140,17 @@ asio::awaitable<void> consumer::poll_loop(std::shared_ptr<consumer> self) {
         }
         co_await waker_->wait(idle_poll);
     }
+    // librdkafka 2.0.2 aborts (rd_kafka_sticky_assignor_state_destroy assertion, librdkafka #4312, fixed in
+    // 2.3.0) when a cooperative-sticky member is closed after joining its group but before its first
+    // assignment. So keep serving the queue until that assignment arrived, for a bounded time. Records
+    // fetched meanwhile are ignored (stopping_) and on_rebalance pauses partitions assigned while stopping.
+    const auto join_deadline = std::chrono::steady_clock::now() + first_assignment_wait;
+    while (!assigned_once_ && std::chrono::steady_clock::now() < join_deadline) {
+        serve_queue();
+        asio::steady_timer pause{strand_, std::chrono::milliseconds{50}};
+        boost::system::error_code ec;
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
     commit_now();
     co_await close();
     closed_ = true;
@@ -194,6 +205,7 @@ void consumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
     std::string ids;
     for (int i = 0; i < parts->cnt; ++i) ids += (i ? "," : "") + std::to_string(parts->elems[i].partition);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        assigned_once_ = true;
         for (int i = 0; i < parts->cnt; ++i) {
             partition_state& p = partition(parts->elems[i].partition);
             p.assigned = true;

@@ -142,8 +142,10 @@ asio::awaitable<void> consumer::poll_loop(std::shared_ptr<consumer> self) {
     }
     // librdkafka 2.0.2 aborts (rd_kafka_sticky_assignor_state_destroy assertion, librdkafka #4312, fixed in
     // 2.3.0) when a cooperative-sticky member is closed after joining its group but before its first
-    // assignment. So keep serving the queue until that assignment arrived, for a bounded time. Records
-    // fetched meanwhile are ignored (stopping_) and on_rebalance pauses partitions assigned while stopping.
+    // assignment. Keep serving the queue until that assignment arrived, for a bounded time. Records fetched
+    // meanwhile are ignored (stopping_) and on_rebalance pauses partitions assigned while stopping.
+    // This closes the single-member start-up window only: a close while the group is rebalancing (e.g.
+    // another replica joining) can still hit the assertion until librdkafka is upgraded.
     const auto join_deadline = std::chrono::steady_clock::now() + first_assignment_wait;
     while (!assigned_once_ && std::chrono::steady_clock::now() < join_deadline) {
         serve_queue();

@@ -25,10 +25,7 @@ TEST_CASE("fault: SIGKILL at 5 random moments of a 2000-application run loses an
     const std::string db = pg_harness::instance().fresh_database();
     const auto keys = make_test_keys();
     const std::uint16_t port = free_port();
-    const std::vector<std::string> args{binary_path(), "serve", "--database-url=" + db,
-                                        "--listen=127.0.0.1:" + std::to_string(port),
-                                        "--encryption-keys=" + keys.encryption_keys,
-                                        "--pan-index-key=" + keys.pan_index_key, "--log-level=warn"};
+    const std::vector<std::string> args = memory_serve_args(db, port, keys.encryption_keys, keys.pan_index_key);
     std::mt19937 rng{std::random_device{}()};
     std::uniform_int_distribution<int> point(50, total - 50);
     std::vector<int> kill_at(5);

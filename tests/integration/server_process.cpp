@@ -34,6 +34,17 @@ std::string binary_path() {
     return env ? env : PREQUAL_BINARY_PATH;
 }
 
+std::vector<std::string> memory_serve_args(const std::string& database_url, std::uint16_t port,
+                                           const std::string& encryption_keys, const std::string& pan_index_key) {
+    return {binary_path(),
+            "serve",
+            "--database-url=" + database_url,
+            "--listen=127.0.0.1:" + std::to_string(port),
+            "--encryption-keys=" + encryption_keys,
+            "--pan-index-key=" + pan_index_key,
+            "--log-level=warn"};
+}
+
 void wait_healthy(std::uint16_t port) {
     for (int i = 0; i < 600; ++i) {
         if (http_request(port, "GET", "/health").status == 200) return;

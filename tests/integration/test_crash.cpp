@@ -21,10 +21,7 @@ TEST_CASE("integration: SIGKILL mid-load and restart decides every accepted appl
     const std::string db = pg_harness::instance().fresh_database();
     const auto keys = make_test_keys();
     const std::uint16_t port = free_port();
-    const std::vector<std::string> args{binary_path(), "serve", "--database-url=" + db,
-                                        "--listen=127.0.0.1:" + std::to_string(port),
-                                        "--encryption-keys=" + keys.encryption_keys,
-                                        "--pan-index-key=" + keys.pan_index_key, "--log-level=warn"};
+    const std::vector<std::string> args = memory_serve_args(db, port, keys.encryption_keys, keys.pan_index_key);
     std::mutex mutex;
     std::set<std::string> accepted;
 

@@ -154,7 +154,11 @@ asio::awaitable<void> service::impl::main() {
         bus = bus::make_memory_bus(ex, bo, log.child("bus"), metrics);
     }
 
-    publisher = std::make_unique<outbox::publisher>(ex, *pool, *bus, outbox::publisher_options{}, log.child("outbox"),
+    // LISTEN so that commits elsewhere (other replicas, `prequal dlq replay`'s NOTIFY) wake the publisher at
+    // once instead of at the next safety poll.
+    outbox::publisher_options pub_options;
+    pub_options.listen_conninfo = conninfo;
+    publisher = std::make_unique<outbox::publisher>(ex, *pool, *bus, pub_options, log.child("outbox"),
                                                     metrics);
     auto wake = [p = publisher.get()] { p->wake(); };
     outbox::redriver_options ro;

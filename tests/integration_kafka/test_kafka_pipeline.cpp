@@ -40,10 +40,9 @@ std::function<void(prequal::app::service_config&)> on_kafka(const kafka_mock& mo
     };
 }
 
-/// Waits (bounded, not asserted) until each of the service's four consumers has had its first assignment.
-/// librdkafka 2.0.2 aborts (rd_kafka_sticky_assignor_state_destroy: Assertion `assignor_state') when a
-/// cooperative-sticky consumer is destroyed between its JoinGroup and its first assignment, so the fixture's
-/// teardown must not race the group formation (see the report; fixed upstream in librdkafka 2.3.0, #4312).
+/// Waits (bounded, not asserted) until each of the service's four consumers has had its first assignment,
+/// so the cases run on formed groups (and the teardown destroys the handles rather than parking them; see
+/// docs/kafka-bus.md on librdkafka #4312).
 void wait_consumers_assigned(std::uint16_t port) {
     const std::vector<std::pair<std::string, std::string>> consumers{{submitted, "credit"},
                                                                      {credit, "decision"},

@@ -83,6 +83,20 @@ consumer::consumer(asio::any_io_executor strand, kafka_bus_options options, std:
 consumer::~consumer() {
     waker_.reset();
     consumer_queue_.reset();
+    if (started_ && !assigned_once_ && destroy_aborts_before_first_assignment()) {
+        // librdkafka before 2.3.0 (#4312) asserts in rd_kafka_destroy() when the member's JoinGroup answer
+        // arrived (choosing the sticky assignor) but no SyncGroup completed: the assignor state is still
+        // NULL. A replica stopped while its groups rebalance (e.g. waiting for a dead member to time out)
+        // is in exactly that state. So keep the handle until process exit instead: after close() it is
+        // only memory and idle threads, and its callbacks cannot reach this freed object because every one
+        // is served by our polls (log.queue=true). A consumer that was not closed (a bus destroyed without
+        // stop()) leaves its group first, so that a parked member never holds up a rebalance.
+        if (!closed_cleanly_) rd_kafka_unsubscribe(rk_);
+        log_.info("kafka consumer never got an assignment; leaving its handle to process exit (librdkafka #4312)",
+                  {{"topic", topic_}, {"group", group_}});
+        park_handle(rk_);
+        return;
+    }
     // A consumer that did not leave its group cleanly must not run the blocking close (and its rebalance
     // callbacks) here; the group notices its absence after session.timeout.ms.
     if (closed_cleanly_)
@@ -139,19 +153,6 @@ asio::awaitable<void> consumer::poll_loop(std::shared_ptr<consumer> self) {
             continue;
         }
         co_await waker_->wait(idle_poll);
-    }
-    // librdkafka 2.0.2 aborts (rd_kafka_sticky_assignor_state_destroy assertion, librdkafka #4312, fixed in
-    // 2.3.0) when a cooperative-sticky member is closed after joining its group but before its first
-    // assignment. Keep serving the queue until that assignment arrived, for a bounded time. Records fetched
-    // meanwhile are ignored (stopping_) and on_rebalance pauses partitions assigned while stopping.
-    // This closes the single-member start-up window only: a close while the group is rebalancing (e.g.
-    // another replica joining) can still hit the assertion until librdkafka is upgraded.
-    const auto join_deadline = std::chrono::steady_clock::now() + first_assignment_wait;
-    while (!assigned_once_ && std::chrono::steady_clock::now() < join_deadline) {
-        serve_queue();
-        asio::steady_timer pause{strand_, std::chrono::milliseconds{50}};
-        boost::system::error_code ec;
-        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     commit_now();
     co_await close();

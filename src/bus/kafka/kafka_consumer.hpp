@@ -114,8 +114,7 @@ private:
     std::size_t live_workers_ = 0;
     bool started_ = false;
     bool stopping_ = false;
-    bool assigned_once_ = false;  // the group gave this member its first assignment (see poll_loop)
-    static constexpr std::chrono::seconds first_assignment_wait{10};
+    bool assigned_once_ = false;  // the group gave this member an assignment at least once (see ~consumer)
     bool closed_ = false;
     bool closed_cleanly_ = false;
     boost::asio::steady_timer closed_signal_;

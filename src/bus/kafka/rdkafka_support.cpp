@@ -3,6 +3,7 @@
 #include "rdkafka_support.hpp"
 
 #include <array>
+#include <mutex>
 #include <stdexcept>
 
 namespace prequal::bus::kafka {
@@ -97,6 +98,19 @@ rd_kafka_t* create_handle(rd_kafka_type_t type, conf_ptr conf) {
     // Log lines become queue events, served by our zero-timeout polls on the bus strand.
     rd_kafka_set_log_queue(rk, nullptr);
     return rk;
+}
+
+bool destroy_aborts_before_first_assignment() {
+    constexpr int fixed_in = 0x020300ff;  // 2.3.0 final
+    return rd_kafka_version() < fixed_in;
+}
+
+void park_handle(rd_kafka_t* rk) {
+    // Reachable from a never-destroyed list, so a leak checker reports nothing: the process ends them.
+    static std::mutex mutex;
+    static auto* parked = new std::vector<rd_kafka_t*>;
+    const std::lock_guard lock{mutex};
+    parked->push_back(rk);
 }
 
 rd_kafka_headers_t* to_kafka_headers(const std::vector<std::pair<std::string, std::string>>& headers) {

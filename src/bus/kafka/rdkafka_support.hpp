@@ -57,6 +57,14 @@ void route_callbacks(rd_kafka_conf_t* conf, client_events* events, client_side s
 /// Creates the handle (consuming `conf`); throws std::invalid_argument with librdkafka's reason.
 rd_kafka_t* create_handle(rd_kafka_type_t type, conf_ptr conf);
 
+/// True when the loaded librdkafka (< 2.3.0, librdkafka #4312) aborts in rd_kafka_destroy() for a
+/// cooperative-sticky group member whose JoinGroup completed but no SyncGroup did yet.
+bool destroy_aborts_before_first_assignment();
+
+/// Keeps `rk` alive, undestroyed, until the process exits (the workaround for the abort above). Only for a
+/// handle whose callbacks all go through queues nobody polls any more: it must never call back.
+void park_handle(rd_kafka_t* rk);
+
 /// The bus message's headers as librdkafka headers (the caller owns the result).
 rd_kafka_headers_t* to_kafka_headers(const std::vector<std::pair<std::string, std::string>>& headers);
 

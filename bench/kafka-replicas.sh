@@ -5,7 +5,9 @@
 # A short burst of POSTs (post-load.sh) builds a backlog; decisions/s is the number of decisions divided by the
 # time from the first to the last one while the workers drain it. Then e2e-latency.py at a moderate rate.
 # Usage: bench/kafka-replicas.sh [BUILD_DIR] [BURST_SECONDS (3)] [CONNECTIONS (4)]
-#   env: E2E_N (default 500), E2E_RATE (default 100/s)
+#   env: E2E_N (default 500), E2E_RATE (default 100/s), KAFKA_EXTRA (more `prequal serve` flags, e.g.
+#        "--kafka-property=consumer.fetch.wait.max.ms=10": the 2.0.2 mock holds every empty fetch for the full
+#        fetch.wait.max.ms (500 ms) even when data arrives meanwhile; a real broker answers at once)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build-kafka}" && pwd)"
@@ -55,7 +57,8 @@ source "$work/bootstrap.env"
 
 mapfile -t keys < <("$bin" keygen)
 common=(serve --bus=kafka "--kafka-brokers=$BOOTSTRAP" "${keys[@]}" --log-level=warn
-        --kafka-property=consumer.session.timeout.ms=6000 --kafka-property=consumer.heartbeat.interval.ms=500)
+        --kafka-property=consumer.session.timeout.ms=6000 --kafka-property=consumer.heartbeat.interval.ms=500
+        ${KAFKA_EXTRA:-})
 
 wait_health() { for _ in $(seq 300); do curl -fs "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 0.1; done; return 1; }
 wait_drained() {

@@ -31,6 +31,7 @@ struct publisher::impl {
           options{std::move(o)},
           log{std::move(l)},
           timer{ex},
+          listen_retry{ex},
           published{m.get_counter("outbox_events_published_total", "Outbox events forwarded to the bus")},
           failed{m.get_counter("outbox_publish_failures_total", "Failed attempts to publish an outbox event")},
           dead{m.get_counter("outbox_events_dead_total", "Outbox events parked after too many failures")},
@@ -42,6 +43,7 @@ struct publisher::impl {
     publisher_options options;
     core::logger log;
     asio::steady_timer timer;
+    asio::steady_timer listen_retry;  // the LISTEN loop's reconnect pause; stop() cuts it short
     bool woken = false;
     bool stopping = false;
     core::counter& published;
@@ -72,6 +74,7 @@ void publisher::wake() {
 void publisher::stop() {
     impl_->stopping = true;
     impl_->timer.cancel();
+    impl_->listen_retry.cancel();
 }
 
 asio::awaitable<std::int64_t> publisher::requeue_unfinished() {
@@ -187,12 +190,22 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
 }
 
 asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
-    // Another replica's commit wakes us through NOTIFY; on any error reconnect after a pause.
+    // Another replica's commit wakes us through NOTIFY. On an error, reconnect with a growing pause (the
+    // 2 s safety poll covers whatever is missed meanwhile); only the first failure of an outage is a
+    // warning, so a database that is down for an hour does not write a warning every second.
+    constexpr std::chrono::milliseconds first_retry{500};
+    constexpr std::chrono::milliseconds max_retry{30000};
+    std::chrono::milliseconds retry = first_retry;
+    int failures = 0;
     while (!stopping) {
         try {
             auto conn = co_await pg::connection::connect(executor, options.listen_conninfo,
                                                          std::chrono::milliseconds{5000});
             co_await conn->execute_script(fmt::format("LISTEN {}", notify_channel));
+            if (failures > 0)
+                log.info("outbox LISTEN connection restored", {{"failed_attempts", std::to_string(failures)}});
+            failures = 0;
+            retry = first_retry;
             while (!stopping) {
                 auto n = co_await conn->wait_notification(std::chrono::milliseconds{1000});
                 if (n) {
@@ -201,11 +214,17 @@ asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
                 }
             }
         } catch (const std::exception& e) {
-            if (!stopping) log.warn("outbox LISTEN connection failed; retrying", {{"error", e.what()}});
+            if (!stopping)
+                log.log(failures == 0 ? core::log_level::warn : core::log_level::debug,
+                        "outbox LISTEN connection failed; retrying",
+                        {{"error", e.what()}, {"retry_in_ms", std::to_string(retry.count())}});
+            ++failures;
         }
         if (stopping) break;
-        asio::steady_timer pause{executor, std::chrono::seconds{1}};
-        co_await pause.async_wait(asio::use_awaitable);
+        listen_retry.expires_after(retry);
+        boost::system::error_code ec;
+        co_await listen_retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        retry = std::min(retry * 2, max_retry);
     }
 }
 

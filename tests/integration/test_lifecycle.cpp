@@ -144,7 +144,7 @@ TEST_CASE("integration: a dead letter is listed, shown, replayed once fixed, and
     CHECK(boost::json::parse(all.out).at("replayed").as_array().empty());
 }
 
-TEST_CASE("integration: dead outbox events are listed and revived; outbox status matches the database",
+TEST_CASE("integration: dead outbox events are listed and revived, and outbox status matches the database",
           "[integration][pg]") {
     service_fixture f;
     const std::string db = f.conninfo();

@@ -16,7 +16,7 @@ conns="${3:-4}"
 e2e_n="${E2E_N:-500}"
 e2e_rate="${E2E_RATE:-100}"
 shared="$root/../shared/bench"
-pgbin=/usr/lib/postgresql/15/bin
+source "$root/bench/lib.sh"
 bin="$build/prequal"
 mock="$build/prequal-kafka-mock"
 [[ -x $bin && -x $mock ]] || { echo "build prequal and prequal_kafka_mock with -DPREQUAL_WITH_KAFKA=ON in $build" >&2; exit 1; }
@@ -28,24 +28,16 @@ cleanup() {
     sleep 2
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
     exec 3>&- 2>/dev/null || true
-    pg "$pgbin/pg_ctl" -D "$work/sock/pg" -m immediate stop >/dev/null 2>&1 || true
+    bench_stop_postgres "$work"
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# PostgreSQL: private, unix socket only, fsync off (we measure the bus, not the disk). PostgreSQL refuses to
-# run as root, so as root its commands run as the postgres user.
-pg() { if [[ $EUID -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-chmod 755 "$work"
-mkdir -m 777 "$work/sock"
-pgport=$(free_port)
-pg "$pgbin/initdb" -D "$work/sock/pg" -A trust -U prequal >/dev/null
-pg "$pgbin/pg_ctl" -D "$work/sock/pg" -l "$work/sock/pg.log" -w \
-    -o "-k $work/sock -p $pgport -c listen_addresses='' -c fsync=off -c max_connections=200" start >/dev/null
+# PostgreSQL: private, unix socket only, fsync off (we measure the bus, not the disk).
+bench_start_postgres "$work" prequal -c fsync=off
+pgport=$BENCH_PGPORT
 db_url() { echo "host=$work/sock port=$pgport user=prequal dbname=$1"; }
-sql() { "$pgbin/psql" -X -A -t -q -h "$work/sock" -p "$pgport" -U prequal -d "$1" -c "$2"; }
+sql() { psql -X -A -t -q -h "$work/sock" -p "$pgport" -U prequal -d "$1" -c "$2"; }
 
 # Kafka mock cluster, stdin held open on fd 3.
 mkfifo "$work/cmd"
@@ -78,7 +70,7 @@ run() {
     "$bin" migrate "--database-url=$(db_url "$db")" >/dev/null
     local ports=() started=()
     for modules in "$@"; do
-        local port; port=$(free_port)
+        local port; port=$(bench_free_port)
         "$bin" "${common[@]}" "--database-url=$(db_url "$db")" "--listen=127.0.0.1:$port" "--modules=$modules" \
             >>"$work/$label.log" 2>&1 &
         pids+=($!); started+=($!); ports+=("$port")

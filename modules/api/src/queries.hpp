@@ -8,8 +8,8 @@ namespace prequal::api::queries {
 // The whole submission in one statement (one round trip, one transaction): take the PAN's claim — only
 // if free, expired (24 h) or held by a REJECTED application; concurrent claims of one PAN serialize on the
 // primary key — then insert the application, its audit rows and its outbox event. No row back = duplicate.
-// $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 name, $7 income, $8 loan, $9 loan type,
-// $10 request id, $11 message id, $12 topic, $13 payload.
+// $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 sealed name, $7 income, $8 loan, $9 loan type,
+// $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id.
 inline constexpr pg::statement submit{
     "api_submit",
     "WITH claim AS ("
@@ -18,9 +18,9 @@ inline constexpr pg::statement submit{
     "  WHERE c.claimed_at <= now() - interval '24 hours' "
     "     OR EXISTS (SELECT 1 FROM applications a WHERE a.id = c.application_id AND a.status = 'REJECTED') "
     "  RETURNING application_id), "
-    "app AS (INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, applicant_name, "
-    "  monthly_income, loan_amount, loan_type, request_id) "
-    "  SELECT application_id, $2, $3, $4, $5, $6, $7::numeric, $8::numeric, $9, $10 FROM claim "
+    "app AS (INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, "
+    "  applicant_name_ciphertext, applicant_name_key_id, monthly_income, loan_amount, loan_type, request_id) "
+    "  SELECT application_id, $2, $3, $4, $5, $6, $14, $7::numeric, $8::numeric, $9, $10 FROM claim "
     "  RETURNING id), "
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT id, 'PAN_ENCRYPTED', 'api', $10, jsonb_build_object('key_id', $4::text) FROM app "
@@ -52,5 +52,18 @@ inline constexpr pg::statement status{
     "SELECT * FROM a"};
 
 inline constexpr pg::statement ping{"api_ping", "SELECT 1"};
+
+// Sealing names stored in clear before migration 003, a batch per transaction; replicas share the work.
+// $1 batch size.
+inline constexpr pg::statement clear_names{
+    "api_clear_names",
+    "SELECT id::text, applicant_name FROM applications WHERE applicant_name IS NOT NULL "
+    "LIMIT $1::int FOR UPDATE SKIP LOCKED"};
+
+// $1 id, $2 sealed name, $3 key id.
+inline constexpr pg::statement seal_name{
+    "api_seal_name",
+    "UPDATE applications SET applicant_name = NULL, applicant_name_ciphertext = $2, applicant_name_key_id = $3 "
+    "WHERE id = $1::uuid"};
 
 }  // namespace prequal::api::queries

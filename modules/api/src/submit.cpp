@@ -49,6 +49,9 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     const std::string application_id = core::new_uuid();
     const std::string message_id = core::new_uuid();
     const crypto::sealed pan = deps_.cipher.encrypt(app.pan_number, application_id);
+    std::optional<crypto::sealed> name;
+    if (!app.applicant_name.empty())
+        name = deps_.cipher.encrypt(app.applicant_name, applicant_name_aad(application_id));
     const std::string pan_hmac = deps_.index.digest_hex(app.pan_number);
     const std::string masked = mask_pan(app.pan_number);
     const std::string income = app.monthly_income.to_string();
@@ -59,14 +62,15 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
                                    pan.ciphertext_b64,
                                    pan.key_id,
                                    masked,
-                                   app.applicant_name.empty() ? pg::param{} : pg::param{app.applicant_name},
+                                   name ? pg::param{name->ciphertext_b64} : pg::param{},
                                    income,
                                    loan,
                                    app.loan_type.empty() ? pg::param{} : pg::param{app.loan_type},
                                    req.request_id,
                                    message_id,
                                    options_.submitted_topic,
-                                   payload};
+                                   payload,
+                                   name ? pg::param{name->key_id} : pg::param{}};
     try {
         auto conn = co_await deps_.pool.acquire();
         if (!idem_key) {

@@ -11,8 +11,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
 namespace prequal::api {
 
@@ -48,6 +50,11 @@ public:
     boost::asio::awaitable<http::response> metrics(http::request& req);
     boost::asio::awaitable<http::response> openapi(http::request& req);
 
+    /// Seals applicant names stored in clear by versions before migration 003: `batch` rows per
+    /// transaction (FOR UPDATE SKIP LOCKED, so replicas share the work) until none is left. Returns how
+    /// many this call sealed. Throws pg::error when the database fails (the caller logs and goes on).
+    boost::asio::awaitable<std::int64_t> seal_legacy_applicant_names(int batch = 200);
+
 private:
     api_dependencies deps_;
     api_options options_;
@@ -55,6 +62,9 @@ private:
     core::counter& duplicates_;
     core::counter& replays_;
 };
+
+/// The authenticated data binding a sealed applicant name to its application (and not to a PAN field).
+std::string applicant_name_aad(std::string_view application_id);
 
 /// The OpenAPI 3 document served at /openapi.json.
 const std::string& openapi_document();

@@ -42,11 +42,22 @@ mapfile -t keys < <("$bin" keygen)
     >"$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+# CPU seconds (user + system) of prequal and of every PostgreSQL process, to see who is the bottleneck.
+# /proc/PID/stat fields 14 and 15 are user and system time in clock ticks (the comm field has no spaces here).
+cpu_of() { cat $(printf '/proc/%s/stat ' "$@") 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {print s / hz}'; }
+postmaster=$(head -1 "$work/sock/pg/postmaster.pid")
+pg_cpu() { cpu_of "$postmaster" $(pgrep -P "$postmaster"); }
+prequal_cpu0=$(cpu_of "$server"); pg_cpu0=$(pg_cpu); wall0=$(date +%s.%N)
 "$shared/post-load.sh" "http://127.0.0.1:$port" "${seconds}s" "$conns" | sed -n '/post-load summary/,$p'
 for _ in $(seq 1200); do
     [[ $(sql prequal "SELECT count(*) FROM applications WHERE status='PENDING'") == 0 ]] && break
     sleep 0.25
 done
+prequal_cpu1=$(cpu_of "$server"); pg_cpu1=$(pg_cpu); wall1=$(date +%s.%N)
+n=$(sql prequal "SELECT count(*) FROM applications")
+awk -v a="$prequal_cpu0" -v b="$prequal_cpu1" -v c="$pg_cpu0" -v d="$pg_cpu1" -v w0="$wall0" -v w1="$wall1" -v n="$n" \
+    'BEGIN { printf "CPU over %.1f s: prequal %.1f s (%.2f ms per application), PostgreSQL %.1f s (%.2f ms per application)\n",
+             w1 - w0, b - a, 1000 * (b - a) / n, d - c, 1000 * (d - c) / n }'
 sql prequal "SELECT 'accepted: ' || count(*) || ', accepted/s (first → last submission): ' ||
              round(count(*) / greatest(extract(epoch FROM max(created_at) - min(created_at)), 0.001), 1)
              FROM applications"

@@ -190,7 +190,8 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
 }
 
 asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
-    // Another replica's commit wakes us through NOTIFY. On an error, reconnect with a growing pause (the
+    // A NOTIFY on the channel wakes us at once: `prequal dlq replay` and `outbox` revivals send one after
+    // re-arming events (our own commits wake us in-process). On an error, reconnect with a growing pause (the
     // 2 s safety poll covers whatever is missed meanwhile); only the first failure of an outage is a
     // warning, so a database that is down for an hour does not write a warning every second.
     constexpr std::chrono::milliseconds first_retry{500};

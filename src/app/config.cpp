@@ -35,7 +35,9 @@ po::options_description database_options() {
     po::options_description d{"Database"};
     d.add_options()
         ("database-url", po::value<std::string>(), "libpq connection string or URI; when absent a private "
-         "PostgreSQL cluster is created/started under --data-dir and stopped on exit")
+         "PostgreSQL cluster is created/started under --data-dir and stopped on exit. Unless it sets them, "
+         "TCP keepalives (5 s idle, 2 s interval, 3 probes) and tcp_user_timeout=5000 are added, for both "
+         "ends (the server's through options)")
         ("data-dir", po::value<std::string>()->default_value("./var"), "directory for the private cluster and its keys")
         ("sql-dir", po::value<std::string>(), "migrations directory (default: discovered next to the binary or in the source tree)")
         ("db-pool-size", po::value<std::size_t>()->default_value(16), "database connections per process");
@@ -62,6 +64,9 @@ po::options_description serve_options() {
         ("shutdown-timeout-ms", po::value<long>()->default_value(15000), "how long a graceful stop may take")
         ("read-timeout-ms", po::value<long>()->default_value(10000), "HTTP: time allowed to receive one request")
         ("idle-timeout-ms", po::value<long>()->default_value(30000), "HTTP: keep-alive idle time")
+        ("db-operation-timeout-ms", po::value<long>()->default_value(10000),
+         "database: deadline of one statement or batch on a pooled connection; a connection that misses "
+         "it is discarded and counts toward the circuit breaker")
         ("max-connections", po::value<std::size_t>()->default_value(1024), "HTTP: concurrent connections")
         ("stuck-after-seconds", po::value<long>()->default_value(300),
          "re-drive an application still PENDING this long after submission")
@@ -227,6 +232,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.shutdown_timeout = std::chrono::milliseconds{positive(vm, "shutdown-timeout-ms")};
     c.read_timeout = std::chrono::milliseconds{positive(vm, "read-timeout-ms")};
     c.idle_timeout = std::chrono::milliseconds{positive(vm, "idle-timeout-ms")};
+    c.db_operation_timeout = std::chrono::milliseconds{positive(vm, "db-operation-timeout-ms")};
     c.max_connections = vm["max-connections"].as<std::size_t>();
     c.stuck_after = std::chrono::seconds{positive(vm, "stuck-after-seconds")};
     c.redrive_interval = std::chrono::seconds{positive(vm, "redrive-interval-seconds")};

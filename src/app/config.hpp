@@ -32,6 +32,7 @@ struct service_config {
     std::filesystem::path sql_dir;                 // empty → discovered (see find_sql_dir)
     std::string log_level = "info";
     std::size_t db_pool_size = 16;
+    std::chrono::milliseconds db_operation_timeout{10000};     // per pooled statement/batch, then discarded
     std::size_t bus_partitions = 16;
     int bus_max_attempts = 5;
     std::chrono::milliseconds shutdown_timeout{15000};

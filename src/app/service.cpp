@@ -101,6 +101,16 @@ struct service::impl {
 
     asio::awaitable<void> main();
     asio::awaitable<void> shutdown_sequence();
+    /// Names stored in clear before migration 003 are sealed in the background (see docs/pan-protection.md).
+    asio::awaitable<void> seal_legacy_names() {
+        if (!config.run_api) co_return;
+        try {
+            co_await api->seal_legacy_applicant_names();
+        } catch (const std::exception& e) {
+            log.warn("sealing applicant names stored in clear failed; the next start retries",
+                     {{"error", e.what()}});
+        }
+    }
     asio::awaitable<void> run_publisher() {
         co_await publisher->run();
         publisher_finished = true;
@@ -123,6 +133,7 @@ asio::awaitable<void> service::impl::main() {
     pg::pool_options po;
     po.conninfo = conninfo;
     po.size = config.db_pool_size;
+    po.operation_timeout = config.db_operation_timeout;
     pool = std::make_unique<pg::pool>(ex, po);
     metrics.add_callback_gauge("db_pool_connections", "Open database connections", {}, [p = pool.get()] {
         return static_cast<std::int64_t>(p->size());
@@ -154,8 +165,8 @@ asio::awaitable<void> service::impl::main() {
         bus = bus::make_memory_bus(ex, bo, log.child("bus"), metrics);
     }
 
-    // LISTEN so that commits elsewhere (other replicas, `prequal dlq replay`'s NOTIFY) wake the publisher at
-    // once instead of at the next safety poll.
+    // LISTEN so that `prequal dlq replay` and outbox revivals (which NOTIFY) wake the publisher at once
+    // instead of at the next safety poll; our own commits wake it in-process.
     outbox::publisher_options pub_options;
     pub_options.listen_conninfo = conninfo;
     publisher = std::make_unique<outbox::publisher>(ex, *pool, *bus, pub_options, log.child("outbox"),
@@ -221,7 +232,7 @@ asio::awaitable<void> service::impl::main() {
                                  {"bus", config.bus}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              shutdown_sequence());
+              seal_legacy_names() && shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }

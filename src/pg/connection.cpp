@@ -2,6 +2,9 @@
 #include "connection_impl.hpp"
 
 #include <prequal/pg/connection.hpp>
+#include <prequal/pg/conninfo.hpp>
+
+#include <vector>
 
 namespace prequal::pg {
 namespace {
@@ -22,10 +25,18 @@ connection::~connection() = default;
 boost::asio::awaitable<std::unique_ptr<connection>> connection::connect(boost::asio::any_io_executor ex,
                                                                         std::string conninfo,
                                                                         std::chrono::milliseconds timeout) {
-    // expand_dbname = 1: "dbname" may hold a whole keyword string or a postgresql:// URI.
-    const char* const keys[] = {"dbname", nullptr};
-    const char* const values[] = {conninfo.c_str(), nullptr};
-    PGconn* raw = PQconnectStartParams(keys, values, 1);
+    // Parsed here (keyword string or URI) so TCP liveness defaults can be added as separate keywords.
+    const connection_parameters parameters = with_tcp_liveness(conninfo);
+    std::vector<const char*> keys;
+    std::vector<const char*> values;
+    for (const auto& [k, v] : parameters) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    // expand_dbname = 0: the string was expanded once already; a dbname is only a database name now.
+    PGconn* raw = PQconnectStartParams(keys.data(), values.data(), 0);
     if (raw == nullptr) throw error(errc::connect_failed, "connect: out of memory");
     std::unique_ptr<connection> self(new connection(std::make_unique<impl>(ex, raw)));
     impl& im = *self->impl_;

@@ -31,6 +31,7 @@ struct pool_state {
 
     void release(std::unique_ptr<connection> c);
     void free_slot();
+    void record_failure();
     void close();
 };
 
@@ -61,7 +62,7 @@ void pool_state::release(std::unique_ptr<connection> c) {
     // A connection left in a transaction would leak that transaction into the next user.
     if (closed || c->broken() || c->in_transaction()) {
         // A connection that broke while leased is as much evidence of an outage as a failed connect.
-        if (!closed && c->broken()) breaker.record_failure(std::chrono::steady_clock::now());
+        if (!closed && c->broken()) record_failure();
         c.reset();
         free_slot();
         return;
@@ -75,6 +76,17 @@ void pool_state::release(std::unique_ptr<connection> c) {
         return;
     }
     idle.push_back(std::move(c));
+}
+
+void pool_state::record_failure() {
+    breaker.record_failure(std::chrono::steady_clock::now());
+    // Idle connections predate the outage. After a silent network cut they may be half-open (the server
+    // already dropped its side, or will reset it): check_alive() cannot tell, and each would fail its next
+    // user after the circuit closes (and count again). Closing them now costs only reconnects later.
+    if (breaker.state() == circuit_state::open && !idle.empty()) {
+        open -= idle.size();
+        idle.clear();
+    }
 }
 
 void pool_state::free_slot() {
@@ -120,7 +132,7 @@ struct attempt_guard {
     std::shared_ptr<pool_state> state;
     bool resolved = false;
     ~attempt_guard() {
-        if (!resolved && !state->closed) state->breaker.record_failure(std::chrono::steady_clock::now());
+        if (!resolved && !state->closed) state->record_failure();
     }
 };
 

@@ -29,6 +29,18 @@ namespace {
 constexpr std::string_view dir_prefix = "prequal-pg-";
 constexpr std::chrono::seconds connect_timeout{10};
 
+/// Stops a test cluster and deletes its directory; if it will not stop, the directory is left for the next
+/// process's sweep rather than deleting a running server's files.
+void stop_and_remove(pg::embedded_cluster& cluster, const fs::path& dir) {
+    try {
+        cluster.stop();
+    } catch (...) {
+        return;
+    }
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+}
+
 // Exited processes linger as zombies until reaped (a container's init may be slow to), so a zombie
 // counts as gone.
 bool process_alive(int pid) {
@@ -175,14 +187,7 @@ pg_harness::pg_harness() {
 }
 
 pg_harness::~pg_harness() {
-    try {
-        cluster_->stop();
-    } catch (...) {
-        // Leave the directory for the next process's sweep rather than delete a running server's files.
-        return;
-    }
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
+    stop_and_remove(*cluster_, dir_);
 }
 
 std::string pg_harness::admin_conninfo() const { return cluster_->conninfo(); }
@@ -224,5 +229,40 @@ std::string pg_harness::create_database(const std::string& template_name) {
     run_admin_script(admin_conninfo(), "CREATE DATABASE " + name + " TEMPLATE " + template_name);
     return conninfo_for(name);
 }
+
+scratch_cluster::scratch_cluster(const std::string& extra_config, const std::string& hba_lines, int port) {
+    sweep_stale_clusters();
+    dir_ = make_temp_dir();
+    pg::embedded_cluster_options options;
+    options.dir = dir_;
+    options.run_as_user = "postgres";
+    options.database = "prequal";
+    options.port = port;
+    // The harness's own settings (see pg_harness()), then the caller's, which win where they overlap.
+    const std::string harness_settings =
+        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200";
+    options.extra_config = harness_settings + "\n" + extra_config;
+    try {
+        {
+            // The cache must look the same whoever builds it.
+            pg::embedded_cluster_options like = options;
+            like.database = "postgres";
+            like.port = 5432;
+            like.extra_config = harness_settings;
+            initdb_cache cache(like);
+            cache.copy_into(dir_);
+        }
+        std::ofstream(dir_ / "data" / "pg_hba.conf", std::ios::app) << "\n" << hba_lines << "\n";
+        cluster_ = std::make_unique<pg::embedded_cluster>(options);
+        cluster_->start();
+    } catch (...) {
+        cluster_.reset();
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+        throw;
+    }
+}
+
+scratch_cluster::~scratch_cluster() { stop_and_remove(*cluster_, dir_); }
 
 }  // namespace prequal::test

@@ -44,4 +44,26 @@ private:
     int next_database_ = 0;
 };
 
+/// A second cluster of this test process, for tests that need server settings of their own (e.g. a TCP
+/// listen address and pg_hba rules for it). Copied from the same initdb cache as the harness's cluster,
+/// with the same test settings plus `extra_config`, and `hba_lines` appended to pg_hba.conf. Stopped and
+/// removed on destruction; a crashed process's leftovers are swept like the harness's own.
+class scratch_cluster {
+public:
+    /// Starts it (blocking) with database `prequal` on `port` (the Unix socket's name and any TCP listener's
+    /// port). Throws std::runtime_error when the server fails to start.
+    scratch_cluster(const std::string& extra_config, const std::string& hba_lines, int port = 5432);
+    ~scratch_cluster();
+    scratch_cluster(const scratch_cluster&) = delete;
+    scratch_cluster& operator=(const scratch_cluster&) = delete;
+
+    pg::embedded_cluster& cluster() { return *cluster_; }
+    /// Superuser conninfo for database `prequal` over the Unix socket.
+    std::string conninfo() const { return cluster_->conninfo(); }
+
+private:
+    std::filesystem::path dir_;
+    std::unique_ptr<pg::embedded_cluster> cluster_;
+};
+
 }  // namespace prequal::test

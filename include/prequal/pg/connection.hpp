@@ -25,8 +25,9 @@ struct notification {
 
 class connection {
 public:
-    /// Connects with PQconnectStartParams/PQconnectPoll (conninfo: keyword string or URI), then sets
-    /// non-blocking mode. Throws pg::error(connect_failed | timeout).
+    /// Connects with PQconnectStartParams/PQconnectPoll (conninfo: keyword string or URI, completed by
+    /// with_tcp_liveness() in conninfo.hpp), then sets non-blocking mode. Throws pg::error(connect_failed |
+    /// timeout).
     static boost::asio::awaitable<std::unique_ptr<connection>> connect(boost::asio::any_io_executor ex,
                                                                        std::string conninfo,
                                                                        std::chrono::milliseconds timeout);

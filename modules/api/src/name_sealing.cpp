@@ -15,7 +15,8 @@ std::string applicant_name_aad(std::string_view application_id) {
 
 boost::asio::awaitable<std::int64_t> api_module::seal_legacy_applicant_names(int batch) {
     std::int64_t sealed_total = 0;
-    for (;;) {
+    // Stops between batches when the process drains; the rest is sealed at the next start.
+    while (!(deps_.draining && deps_.draining())) {
         auto conn = co_await deps_.pool.acquire();
         pg::steps open{{pg::begin, {}}, {queries::clear_names, pg::args(std::to_string(batch))}};
         auto opened = co_await conn->pipeline(std::move(open));

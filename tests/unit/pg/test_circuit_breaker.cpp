@@ -180,3 +180,68 @@ TEST_CASE("unit: pg pool half-open probe re-opens while the server is down and c
         CHECK(seen.back() == pg::circuit_state::closed);
     });
 }
+
+namespace {
+
+// Runs a statement that outlives the pool's operation timeout; true when it failed as a timeout.
+awaitable<bool> times_out(pg::pooled_connection& c) {
+    try {
+        co_await c->execute({"", "SELECT pg_sleep(2)"});
+    } catch (const pg::error& e) {
+        co_return e.code() == pg::errc::timeout && c->broken();
+    }
+    co_return false;
+}
+
+}  // namespace
+
+TEST_CASE("unit: pg pool counts only consecutive statement timeouts and drops idle connections on opening",
+          "[unit][pg]") {
+    const std::string db = pg_harness::instance().empty_database();
+    run_coro([&]() -> awaitable<void> {
+        pg::pool_options o;
+        o.conninfo = db;
+        o.size = 4;
+        o.operation_timeout = 200ms;
+        o.circuit.failure_threshold = 3;
+        o.circuit.base_cooldown = 60s;  // stays open for the rest of the test
+        pg::pool p(co_await asio::this_coro::executor, o);
+        auto c1 = co_await p.acquire();
+        auto c2 = co_await p.acquire();
+        auto c3 = co_await p.acquire();
+        {
+            auto c4 = co_await p.acquire();
+        }
+        REQUIRE(p.idle() == 1);
+
+        // A lone slow statement on a live server: its connection is discarded, the circuit stays closed,
+        // and the next healthy use wipes the count.
+        bool timed_out = co_await times_out(c1);
+        CHECK(timed_out);
+        c1 = pg::pooled_connection{};
+        CHECK(p.circuit() == pg::circuit_state::closed);
+        {
+            auto healthy = co_await p.acquire();
+            co_await healthy->execute(select_one);
+            // Leased again below so that a fresh connection takes the third timeout while this one sits idle.
+            c1 = co_await p.acquire();
+        }
+        REQUIRE(p.idle() == 1);
+        timed_out = co_await times_out(c2);
+        CHECK(timed_out);
+        c2 = pg::pooled_connection{};
+        timed_out = co_await times_out(c3);
+        CHECK(timed_out);
+        c3 = pg::pooled_connection{};
+        CHECK(p.circuit() == pg::circuit_state::closed);  // two in a row: not yet
+        timed_out = co_await times_out(c1);
+        CHECK(timed_out);
+        c1 = pg::pooled_connection{};
+        CHECK(p.circuit() == pg::circuit_state::open);  // three in a row, no healthy use between
+        // The idle connection predates the outage: closed rather than handed out once the circuit closes.
+        CHECK(p.idle() == 0);
+        CHECK(p.size() == 0);
+        const auto e = co_await acquire_errc(p);
+        CHECK(e == pg::errc::circuit_open);
+    });
+}

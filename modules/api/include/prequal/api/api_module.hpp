@@ -51,8 +51,8 @@ public:
     boost::asio::awaitable<http::response> openapi(http::request& req);
 
     /// Seals applicant names stored in clear by versions before migration 003: `batch` rows per
-    /// transaction (FOR UPDATE SKIP LOCKED, so replicas share the work) until none is left. Returns how
-    /// many this call sealed. Throws pg::error when the database fails (the caller logs and goes on).
+    /// transaction (FOR UPDATE SKIP LOCKED, so replicas share the work) until none is left or the process
+    /// drains. Returns how many this call sealed. Throws pg::error when the database fails (the caller logs and goes on).
     boost::asio::awaitable<std::int64_t> seal_legacy_applicant_names(int batch = 200);
 
 private:

@@ -10,7 +10,7 @@ PREQUAL_PACKAGES=(
     libpq-dev postgresql
     libbotan-2-dev libfmt-dev catch2
     librdkafka-dev kcat
-    curl
+    curl iproute2
 )
 
 prequal_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

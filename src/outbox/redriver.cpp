@@ -1,4 +1,5 @@
-// Re-driver loop: one UPDATE statement per pass finds stuck applications and re-queues their events.
+// Re-driver loop: one UPDATE statement per pass finds stuck applications and re-queues their events; the
+// same pass refreshes the backlog gauges that operators alert on.
 #include <prequal/outbox/redriver.hpp>
 
 #include <boost/asio/redirect_error.hpp>
@@ -31,6 +32,17 @@ constexpr pg::statement redrive_stuck{
     " UPDATE outbox_events e SET published_at = NULL, dead = false, attempts = 0, next_attempt_at = now(),"
     " last_error = NULL FROM marked WHERE e.application_id = marked.id RETURNING e.application_id"};
 
+// The backlog, from the partial indexes: PENDING applications and the oldest one's age (s), live
+// unpublished outbox events, dead outbox events, dead letters not replayed.
+constexpr pg::statement backlog{
+    "outbox_backlog",
+    "SELECT (SELECT count(*) FROM applications WHERE status = 'PENDING'),"
+    " (SELECT coalesce(floor(extract(epoch FROM now() - min(created_at))), 0)::bigint FROM applications"
+    "  WHERE status = 'PENDING'),"
+    " (SELECT count(*) FROM outbox_events WHERE published_at IS NULL AND NOT dead),"
+    " (SELECT count(*) FROM outbox_events WHERE dead),"
+    " (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL)"};
+
 }  // namespace
 
 redriver::redriver(asio::any_io_executor ex, pg::pool& pool, redriver_options options, std::function<void()> wake,
@@ -41,6 +53,15 @@ redriver::redriver(asio::any_io_executor ex, pg::pool& pool, redriver_options op
       log_{std::move(log)},
       redriven_{metrics.get_counter("outbox_redriven_total",
                                     "Stuck PENDING applications whose outbox events were re-driven")},
+      pending_{metrics.get_gauge("applications_pending",
+                                 "PENDING applications in the database (all replicas; refreshed each re-drive pass)")},
+      oldest_pending_{metrics.get_gauge("applications_oldest_pending_seconds",
+                                        "Age of the oldest PENDING application, 0 when none (refreshed each pass)")},
+      unpublished_{metrics.get_gauge("outbox_events_unpublished",
+                                     "Outbox events waiting to be published, dead ones excluded (refreshed each pass)")},
+      dead_events_{metrics.get_gauge("outbox_events_dead", "Outbox events parked as dead (refreshed each pass)")},
+      dead_letters_{metrics.get_gauge("dead_letters_unreplayed",
+                                      "Dead letters recorded and not replayed (refreshed each pass)")},
       timer_{ex} {}
 
 void redriver::stop() {
@@ -66,6 +87,15 @@ asio::awaitable<std::int64_t> redriver::redrive_once() {
     co_return n;
 }
 
+asio::awaitable<void> redriver::observe_backlog() {
+    auto r = co_await pool_.execute(backlog);
+    pending_.set(r.get_int(0, 0));
+    oldest_pending_.set(r.get_int(0, 1));
+    unpublished_.set(r.get_int(0, 2));
+    dead_events_.set(r.get_int(0, 3));
+    dead_letters_.set(r.get_int(0, 4));
+}
+
 asio::awaitable<void> redriver::run() {
     while (!stopping_) {
         timer_.expires_after(options_.interval);
@@ -74,6 +104,7 @@ asio::awaitable<void> redriver::run() {
         if (stopping_) break;
         try {
             co_await redrive_once();
+            co_await observe_backlog();
         } catch (const std::exception& e) {
             log_.warn("re-driving stuck applications failed; will retry", {{"error", e.what()}});
         }

@@ -220,6 +220,29 @@ TEST_CASE("integration: an application stuck PENDING is re-driven from its outbo
     CHECK(metrics.find("outbox_redriven_total") != std::string::npos);
 }
 
+TEST_CASE("integration: the backlog gauges show a PENDING application, its age and its dead letter", "[integration][pg]") {
+    service_fixture f{[](app::service_config& c) {
+        c.bus_max_attempts = 1;
+        c.stuck_after = std::chrono::hours{1};  // observe only: nothing is re-driven
+        c.redrive_interval = std::chrono::milliseconds{200};
+    }};
+    auto failing = std::make_shared<std::atomic<bool>>(true);
+    install_conflict(f, failing);
+    f.submit_ok(unique_pan(), "90000", "100000", "HOME");
+    // The value of an unlabelled sample in /metrics, or -1 when absent.
+    auto sample = [&](const std::string& name) {
+        const std::string body = metrics_of(f);
+        const auto at = body.find("\n" + name + " ");
+        return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size() + 2));
+    };
+    CHECK(eventually([&] {
+        return sample("applications_pending") == 1 && sample("dead_letters_unreplayed") == 1 &&
+               sample("applications_oldest_pending_seconds") >= 1;
+    }));
+    CHECK(sample("outbox_events_unpublished") == 0);  // the submission's and the report's events went out
+    CHECK(sample("outbox_events_dead") == 0);
+}
+
 TEST_CASE("integration: retention deletes and archives only what is older than its window", "[integration][pg]") {
     const std::string db = pg_harness::instance().fresh_database();
     sql_value(db, "INSERT INTO processed_messages (consumer_group, message_id, processed_at) "

@@ -41,12 +41,21 @@ public:
     /// number of applications re-driven.
     boost::asio::awaitable<std::int64_t> redrive_once();
 
+    /// Refreshes the backlog gauges (applications_pending, applications_oldest_pending_seconds,
+    /// outbox_events_unpublished, outbox_events_dead, dead_letters_unreplayed). run() calls it every pass.
+    boost::asio::awaitable<void> observe_backlog();
+
 private:
     pg::pool& pool_;
     redriver_options options_;
     std::function<void()> wake_;
     core::logger log_;
     core::counter& redriven_;
+    core::gauge& pending_;
+    core::gauge& oldest_pending_;
+    core::gauge& unpublished_;
+    core::gauge& dead_events_;
+    core::gauge& dead_letters_;
     boost::asio::steady_timer timer_;
     bool stopping_ = false;
 };

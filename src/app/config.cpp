@@ -179,7 +179,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     if (vm.count("help")) {
         out.command = "help";
         std::ostringstream s;
-        s << "Usage: prequal " << args[0] << " [OPTIONS]\n\n" << allowed;
+        s << "Usage: prequal " << args[0] << " [OPTIONS]\n" << allowed;
         out.help_text = s.str();
         return out;
     }

@@ -1,0 +1,152 @@
+// `prequal serve` options (contract section 4): defaults, precedence of flags over PREQUAL_* environment
+// variables over a --config file, and a clear error that names the option for every bad value.
+#include "config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+using prequal::app::command_line;
+using prequal::app::parse_command_line;
+
+namespace {
+
+/// Clears every PREQUAL_* variable for the test's duration, so the machine's environment cannot leak in.
+class clean_environment {
+public:
+    clean_environment() {
+        std::vector<std::string> names;
+        for (char** e = environ; *e != nullptr; ++e) {
+            const std::string entry{*e};
+            if (entry.rfind("PREQUAL_", 0) == 0) names.push_back(entry.substr(0, entry.find('=')));
+        }
+        for (const auto& n : names) ::unsetenv(n.c_str());
+    }
+    ~clean_environment() {
+        for (const auto& n : set_) ::unsetenv(n.c_str());
+    }
+    void set(const std::string& name, const std::string& value) {
+        ::setenv(name.c_str(), value.c_str(), 1);
+        set_.push_back(name);
+    }
+
+private:
+    std::vector<std::string> set_;
+};
+
+command_line parse(std::initializer_list<const char*> words) {
+    std::vector<const char*> argv{"prequal"};
+    argv.insert(argv.end(), words.begin(), words.end());
+    return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+/// The message parse() throws for `words`, or "" when it accepts them.
+std::string error_of(std::initializer_list<const char*> words) {
+    try {
+        parse(words);
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("unit: config: serve defaults follow the contract", "[unit]") {
+    clean_environment env;
+    const auto cl = parse({"serve"});
+    CHECK(cl.command == "serve");
+    const auto& c = cl.config;
+    CHECK(c.bus == "memory");
+    CHECK(c.listen_host == "127.0.0.1");
+    CHECK(c.listen_port == 8080);
+    CHECK(c.database_url.empty());  // → the private cluster
+    CHECK(c.data_dir == "./var");
+    CHECK((c.run_api && c.run_credit && c.run_decision));
+    CHECK(c.db_operation_timeout == std::chrono::milliseconds{10000});
+    CHECK(c.submitted_topic == "loan_applications_submitted");
+    CHECK(c.credit_topic == "credit_reports_generated");
+}
+
+TEST_CASE("unit: config: flags set the serve options", "[unit]") {
+    clean_environment env;
+    const auto c = parse({"serve", "--bus=kafka", "--kafka-brokers=b1:9092,b2:9092", "--listen=0.0.0.0:9090",
+                          "--modules=credit,decision", "--kafka-property=security.protocol=SASL_SSL",
+                          "--kafka-property=consumer.fetch.wait.max.ms=10", "--db-operation-timeout-ms=2500",
+                          "--database-url=postgresql://u@db/prequal"})
+                       .config;
+    CHECK(c.bus == "kafka");
+    CHECK(c.kafka_brokers == "b1:9092,b2:9092");
+    CHECK(c.listen_host == "0.0.0.0");
+    CHECK(c.listen_port == 9090);
+    CHECK_FALSE(c.run_api);
+    CHECK((c.run_credit && c.run_decision));
+    REQUIRE(c.kafka_properties.size() == 2);
+    CHECK(c.kafka_properties[0] == std::pair<std::string, std::string>{"security.protocol", "SASL_SSL"});
+    CHECK(c.kafka_properties[1] == std::pair<std::string, std::string>{"consumer.fetch.wait.max.ms", "10"});
+    CHECK(c.db_operation_timeout == std::chrono::milliseconds{2500});
+    CHECK(c.database_url == "postgresql://u@db/prequal");
+}
+
+TEST_CASE("unit: config: a flag wins over the environment, which wins over the --config file", "[unit]") {
+    clean_environment env;
+    const auto file = std::filesystem::temp_directory_path() / ("prequal-config-" + std::to_string(::getpid()));
+    std::ofstream{file} << "listen=127.0.0.1:7001\nbus-max-attempts=7\nlog-level=warn\n";
+    const std::string config_flag = "--config=" + file.string();
+
+    CHECK(parse({"serve", config_flag.c_str()}).config.listen_port == 7001);
+    env.set("PREQUAL_LISTEN", "127.0.0.1:7002");
+    env.set("PREQUAL_DB_OPERATION_TIMEOUT_MS", "1234");
+    const auto from_env = parse({"serve", config_flag.c_str()}).config;
+    CHECK(from_env.listen_port == 7002);
+    CHECK(from_env.db_operation_timeout == std::chrono::milliseconds{1234});
+    CHECK(from_env.bus_max_attempts == 7);  // only in the file
+    CHECK(from_env.log_level == "warn");
+    CHECK(parse({"serve", config_flag.c_str(), "--listen=127.0.0.1:7003"}).config.listen_port == 7003);
+    std::filesystem::remove(file);
+}
+
+TEST_CASE("unit: config: every bad value is refused with a message naming the option", "[unit]") {
+    clean_environment env;
+    CHECK_THAT(error_of({"serve", "--bus=rabbit"}), Catch::Contains("--bus"));
+    CHECK_THAT(error_of({"serve", "--bus=kafka"}), Catch::Contains("--kafka-brokers"));
+    CHECK_THAT(error_of({"serve", "--listen=8080"}), Catch::Contains("--listen"));
+    CHECK_THAT(error_of({"serve", "--listen=127.0.0.1:70000"}), Catch::Contains("--listen"));
+    CHECK_THAT(error_of({"serve", "--modules=api,billing"}), Catch::Contains("billing"));
+    CHECK_THAT(error_of({"serve", "--kafka-property=novalue"}), Catch::Contains("--kafka-property"));
+    CHECK_THAT(error_of({"serve", "--db-operation-timeout-ms=0"}), Catch::Contains("--db-operation-timeout-ms"));
+    CHECK_THAT(error_of({"serve", "--db-pool-size=0"}), Catch::Contains("--db-pool-size"));
+    CHECK_THAT(error_of({"serve", "--log-level=loud"}), Catch::Contains("--log-level"));
+    CHECK_THAT(error_of({"serve", "--no-such-flag"}), Catch::Contains("no-such-flag"));
+    CHECK_THAT(error_of({"serve", "--config=/nonexistent/prequal.conf"}), Catch::Contains("--config"));
+    CHECK_THAT(error_of({"launch"}), Catch::Contains("unknown command 'launch'"));
+    env.set("PREQUAL_BUS_MAX_ATTEMPTS", "0");
+    CHECK_THAT(error_of({"serve"}), Catch::Contains("--bus-max-attempts"));
+    CHECK(error_of({"serve", "--bus-max-attempts=3"}).empty());  // the flag wins over the bad variable
+}
+
+TEST_CASE("unit: config: help, version and the other commands", "[unit]") {
+    clean_environment env;
+    const auto top = parse({"--help"});
+    CHECK(top.command == "help");
+    CHECK_THAT(top.help_text, Catch::Contains("prequal serve") && Catch::Contains("--database-url"));
+    const auto serve_help = parse({"serve", "--help"});
+    CHECK(serve_help.command == "help");
+    CHECK_THAT(serve_help.help_text, Catch::Contains("--kafka-property") && Catch::Contains("--encryption-keys"));
+    CHECK(parse({"--version"}).command == "version");
+    CHECK(parse({"keygen"}).command == "keygen");
+    CHECK(parse({"migrate", "--database-url=host=/tmp"}).config.database_url == "host=/tmp");
+    const auto dlq = parse({"dlq", "replay", "7", "--json"});
+    CHECK(dlq.command == "dlq");
+    CHECK(dlq.args == std::vector<std::string>{"replay", "7"});
+    CHECK(dlq.json);
+}

@@ -27,16 +27,9 @@ boost::asio::awaitable<std::unique_ptr<connection>> connection::connect(boost::a
                                                                         std::chrono::milliseconds timeout) {
     // Parsed here (keyword string or URI) so TCP liveness defaults can be added as separate keywords.
     const connection_parameters parameters = with_tcp_liveness(conninfo);
-    std::vector<const char*> keys;
-    std::vector<const char*> values;
-    for (const auto& [k, v] : parameters) {
-        keys.push_back(k.c_str());
-        values.push_back(v.c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
+    const keyword_arrays arrays{parameters};
     // expand_dbname = 0: the string was expanded once already; a dbname is only a database name now.
-    PGconn* raw = PQconnectStartParams(keys.data(), values.data(), 0);
+    PGconn* raw = PQconnectStartParams(arrays.keywords.data(), arrays.values.data(), 0);
     if (raw == nullptr) throw error(errc::connect_failed, "connect: out of memory");
     std::unique_ptr<connection> self(new connection(std::make_unique<impl>(ex, raw)));
     impl& im = *self->impl_;

@@ -62,4 +62,15 @@ connection_parameters with_tcp_liveness(std::string_view conninfo, const tcp_liv
     return out;
 }
 
+keyword_arrays::keyword_arrays(const connection_parameters& parameters) {
+    keywords.reserve(parameters.size() + 1);
+    values.reserve(parameters.size() + 1);
+    for (const auto& [k, v] : parameters) {
+        keywords.push_back(k.c_str());
+        values.push_back(v.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+}
+
 }  // namespace prequal::pg

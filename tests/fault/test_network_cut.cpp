@@ -286,15 +286,8 @@ TEST_CASE("fault: a transaction cut off by a silent network cut gives its locks 
         try {
             rig->ns.enter();
             const auto parameters = prequal::pg::with_tcp_liveness(rig->url);
-            std::vector<const char*> keys;
-            std::vector<const char*> values;
-            for (const auto& [k, v] : parameters) {
-                keys.push_back(k.c_str());
-                values.push_back(v.c_str());
-            }
-            keys.push_back(nullptr);
-            values.push_back(nullptr);
-            client = PQconnectdbParams(keys.data(), values.data(), 0);
+            const prequal::pg::keyword_arrays arrays{parameters};
+            client = PQconnectdbParams(arrays.keywords.data(), arrays.values.data(), 0);
         } catch (const std::exception& e) {
             thread_error = e.what();
         }

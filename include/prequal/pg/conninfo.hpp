@@ -39,4 +39,12 @@ using connection_parameters = std::vector<std::pair<std::string, std::string>>;
 /// with libpq's message when the string cannot be parsed.
 connection_parameters with_tcp_liveness(std::string_view conninfo, const tcp_liveness& settings = {});
 
+/// The NULL-terminated keyword and value arrays PQconnectStartParams / PQconnectdbParams take. They point
+/// into `parameters`, which must outlive them.
+struct keyword_arrays {
+    explicit keyword_arrays(const connection_parameters& parameters);
+    std::vector<const char*> keywords;
+    std::vector<const char*> values;
+};
+
 }  // namespace prequal::pg

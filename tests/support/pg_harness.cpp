@@ -29,6 +29,15 @@ namespace {
 constexpr std::string_view dir_prefix = "prequal-pg-";
 constexpr std::chrono::seconds connect_timeout{10};
 
+/// A test cluster under `dir`, run as the postgres user, tuned for speed: the tests need no durability.
+pg::embedded_cluster_options test_cluster_options(const fs::path& dir) {
+    pg::embedded_cluster_options options;
+    options.dir = dir;
+    options.run_as_user = "postgres";
+    options.extra_config = "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200";
+    return options;
+}
+
 /// Stops a test cluster and deletes its directory; if it will not stop, the directory is left for the next
 /// process's sweep rather than deleting a running server's files.
 void stop_and_remove(pg::embedded_cluster& cluster, const fs::path& dir) {
@@ -158,12 +167,8 @@ pg_harness& pg_harness::instance() {
 pg_harness::pg_harness() {
     sweep_stale_clusters();
     dir_ = make_temp_dir();
-    pg::embedded_cluster_options options;
-    options.dir = dir_;
-    options.run_as_user = "postgres";
+    pg::embedded_cluster_options options = test_cluster_options(dir_);
     options.database = "postgres";
-    options.extra_config =
-        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200";
     try {
         {
             initdb_cache cache(options);
@@ -233,14 +238,11 @@ std::string pg_harness::create_database(const std::string& template_name) {
 scratch_cluster::scratch_cluster(const std::string& extra_config, const std::string& hba_lines, int port) {
     sweep_stale_clusters();
     dir_ = make_temp_dir();
-    pg::embedded_cluster_options options;
-    options.dir = dir_;
-    options.run_as_user = "postgres";
+    pg::embedded_cluster_options options = test_cluster_options(dir_);
     options.database = "prequal";
     options.port = port;
-    // The harness's own settings (see pg_harness()), then the caller's, which win where they overlap.
-    const std::string harness_settings =
-        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200";
+    // The harness's own settings, then the caller's, which win where they overlap.
+    const std::string harness_settings = options.extra_config;
     options.extra_config = harness_settings + "\n" + extra_config;
     try {
         {

@@ -6,6 +6,8 @@
 #include <prequal/pg/statement.hpp>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace prequal::api {
 
@@ -25,12 +27,20 @@ boost::asio::awaitable<std::int64_t> api_module::seal_legacy_applicant_names(int
             co_await conn->execute(pg::rollback);
             break;
         }
+        // Every UPDATE of the batch and the COMMIT in one round trip. pg::params only view their text, so
+        // the sealed values live in `sealed` (sized up front: no reallocation) until the pipeline is done.
+        std::vector<crypto::sealed> sealed;
+        sealed.reserve(static_cast<std::size_t>(rows.rows()));
+        pg::steps seal;
+        seal.reserve(static_cast<std::size_t>(rows.rows()) + 1);
         for (int i = 0; i < rows.rows(); ++i) {
-            const std::string id{rows.get(i, 0)};
-            const crypto::sealed name = deps_.cipher.encrypt(rows.get(i, 1), applicant_name_aad(id));
-            co_await conn->execute(queries::seal_name, pg::args(id, name.ciphertext_b64, name.key_id));
+            const std::string_view id = rows.get(i, 0);  // a view into `opened`, which outlives the pipeline
+            const crypto::sealed& name =
+                sealed.emplace_back(deps_.cipher.encrypt(rows.get(i, 1), applicant_name_aad(id)));
+            seal.emplace_back(queries::seal_name, pg::args(id, name.ciphertext_b64, name.key_id));
         }
-        co_await conn->execute(pg::commit);
+        seal.emplace_back(pg::commit, pg::params{});
+        co_await conn->pipeline(std::move(seal));
         sealed_total += rows.rows();
     }
     if (sealed_total > 0)

@@ -23,26 +23,8 @@ std::string with_sqlstate(std::string_view context, std::string_view sqlstate) {
 }  // namespace
 
 param_buffer::param_buffer(const params& args) {
-    std::size_t total = 0;
-    for (const auto& a : args) total += a ? a->size() + 1 : 0;
-    text_.reserve(total);
-    for (const auto& a : args) {
-        if (a) {
-            text_.append(*a);
-            text_.push_back('\0');
-        }
-    }
-    // Pointers are taken only once the buffer is complete, so no reallocation can move them.
     values_.reserve(args.size());
-    const char* p = text_.data();
-    for (const auto& a : args) {
-        if (a) {
-            values_.push_back(p);
-            p += a->size() + 1;
-        } else {
-            values_.push_back(nullptr);
-        }
-    }
+    for (const auto& a : args) values_.push_back(a.c_str());
 }
 
 error query_error(const PGresult* r, std::string_view context) {

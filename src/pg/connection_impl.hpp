@@ -26,7 +26,7 @@ struct pgresult_deleter {
 };
 using pgresult_ptr = std::unique_ptr<PGresult, pgresult_deleter>;
 
-/// Text parameters as the NUL-terminated C strings libpq wants, in one buffer.
+/// The array of NUL-terminated C strings libpq wants, pointing into `args` (which must outlive it).
 class param_buffer {
 public:
     explicit param_buffer(const params& args);
@@ -34,7 +34,6 @@ public:
     const char* const* values() const { return values_.empty() ? nullptr : values_.data(); }
 
 private:
-    std::string text_;
     std::vector<const char*> values_;
 };
 

@@ -23,6 +23,8 @@ public:
                 return "unexpected libpq state";
             case errc::circuit_open:
                 return "database circuit breaker open";
+            case errc::bad_row:
+                return "result does not match its row type";
         }
         return "unknown pg error";
     }

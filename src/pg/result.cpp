@@ -1,4 +1,5 @@
-// pg::result: a shared, read-only view of one PGresult in text format.
+// pg::result: a shared, read-only view of one PGresult in text format, and the cell parsers of typed rows.
+#include <prequal/pg/error.hpp>
 #include <prequal/pg/result.hpp>
 
 #include <libpq-fe.h>
@@ -19,7 +20,55 @@ void check_cell(const PGresult* r, int row, int column) {
     }
 }
 
+template <class Int>
+bool parse_integer(std::string_view text, Int& out) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    return ec == std::errc{} && end == text.data() + text.size() && !text.empty();
+}
+
+[[noreturn]] void bad_cell(std::string_view column, std::string_view what) {
+    throw error(errc::bad_row,
+                "pg::result: column \"" + std::string(column) + "\" is not " + std::string(what));
+}
+
 }  // namespace
+
+namespace detail {
+
+void read_cell(std::string_view text, std::string_view, std::string& out) { out.assign(text); }
+
+void read_cell(std::string_view text, std::string_view column, std::int64_t& out) {
+    if (!parse_integer(text, out)) bad_cell(column, "an integer");
+}
+
+void read_cell(std::string_view text, std::string_view column, int& out) {
+    if (!parse_integer(text, out)) bad_cell(column, "an integer within int range");
+}
+
+void read_cell(std::string_view text, std::string_view column, bool& out) {
+    if (text == "t") out = true;
+    else if (text == "f") out = false;
+    else bad_cell(column, "a boolean");
+}
+
+void read_cell(std::string_view text, std::string_view column, core::money& out) {
+    if (core::money::parse(text, out) != core::money_error::none) bad_cell(column, "an exact amount");
+}
+
+void missing_column(std::string_view column) {
+    throw error(errc::bad_row, "pg::result: no column \"" + std::string(column) + "\"");
+}
+
+void null_cell(std::string_view column) {
+    throw error(errc::bad_row, "pg::result: column \"" + std::string(column) + "\" is NULL");
+}
+
+void wrong_row_count(int rows, std::string_view expected) {
+    throw error(errc::bad_row, "pg::result: " + std::to_string(rows) + " rows where " + std::string(expected) +
+                                   " was expected");
+}
+
+}  // namespace detail
 
 result::result(void* pg_result) {
     if (pg_result != nullptr) {
@@ -48,10 +97,8 @@ std::optional<std::string> result::get_optional(int row, int column) const {
 }
 
 std::int64_t result::get_int(int row, int column) const {
-    const std::string_view text = get(row, column);
     std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+    if (!parse_integer(get(row, column), value)) {
         throw std::invalid_argument("pg::result: column " + std::to_string(column) + " is not an integer");
     }
     return value;

@@ -16,6 +16,7 @@ enum class errc {
     pool_closed,         // acquire() after close()
     protocol,            // unexpected libpq state
     circuit_open,        // the pool's circuit breaker is open: failed fast without touching the network
+    bad_row,             // a result does not fit its row struct (missing column, NULL, unparsable value)
 };
 
 const boost::system::error_category& category();

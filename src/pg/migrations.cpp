@@ -22,6 +22,12 @@ constexpr statement lock_stmt{"", "SELECT pg_advisory_lock($1::bigint)"};
 constexpr statement unlock_stmt{"", "SELECT pg_advisory_unlock($1::bigint)"};
 constexpr statement applied_stmt{"",
                                  "SELECT version, name, checksum FROM schema_migrations ORDER BY version"};
+struct applied_row {
+    int version;
+    std::string checksum;
+    static constexpr auto columns =
+        std::tuple{col("version", &applied_row::version), col("checksum", &applied_row::checksum)};
+};
 constexpr statement record_stmt{
     "", "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)"};
 constexpr std::string_view create_table_sql =
@@ -106,9 +112,7 @@ boost::asio::awaitable<migration_report> migrate_locked(connection& conn,
     co_await conn.execute_script(create_table_sql);
     const result applied = co_await conn.execute(applied_stmt);
     std::map<int, std::string> applied_checksums;
-    for (int row = 0; row < applied.rows(); ++row) {
-        applied_checksums[static_cast<int>(applied.get_int(row, 0))] = std::string(applied.get(row, 2));
-    }
+    for (auto& row : applied.rows_as<applied_row>()) applied_checksums[row.version] = std::move(row.checksum);
     // Versions applied by a newer release that this one does not ship are left alone (rolling deploys).
     for (const auto& [version, file] : files) {
         const auto it = applied_checksums.find(version);

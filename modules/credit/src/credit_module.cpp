@@ -57,17 +57,17 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
     out["loan_amount_inr"] = loan.to_string();
     out["loan_type"] = loan_type.empty() ? json::value(nullptr) : json::value(loan_type);
     const std::string payload = json::serialize(out);
-    const std::string score_text = std::to_string(score);
 
     auto r = co_await pool_.execute(queries::record_report,
-                                    pg::args(options_.group, in.message_id, in.application_id, score_text,
+                                    pg::args(options_.group, in.message_id, in.application_id, score,
                                              report_id, options_.output_topic, payload, in.request_id, key_id));
-    if (r.get_int(0, 0) == 0) {
+    const auto outcome = r.one_as<queries::record_report_row>();
+    if (outcome.recorded == 0) {
         duplicates_.inc();
         log_.debug("duplicate message skipped", {{"message_id", in.message_id}});
         co_return;
     }
-    if (r.get_int(0, 1) > 0) {
+    if (outcome.enqueued > 0) {
         reports_.inc();
         if (on_commit_) on_commit_();
     }

@@ -1,7 +1,11 @@
 // SQL of the credit module. Names double as prepared-statement names.
 #pragma once
 
+#include <prequal/pg/row.hpp>
 #include <prequal/pg/statement.hpp>
+
+#include <cstdint>
+#include <tuple>
 
 namespace prequal::credit::queries {
 
@@ -22,6 +26,15 @@ inline constexpr pg::statement record_report{
     "  SELECT $3::uuid, 'PAN_DECRYPTED', 'credit', $8, jsonb_build_object('key_id', $9::text) "
     "  UNION ALL SELECT application_id, 'CREDIT_REPORT_GENERATED', 'credit', $8, "
     "  jsonb_build_object('cibil_score', $4::int) FROM cr) "
-    "SELECT (SELECT count(*) FROM pm), (SELECT count(*) FROM ob)"};
+    "SELECT (SELECT count(*) FROM pm) AS recorded, (SELECT count(*) FROM ob) AS enqueued"};
+
+// record_report's one row: recorded = 0 means a duplicate message; enqueued = 0 means the application
+// already had its report (nothing new to publish).
+struct record_report_row {
+    std::int64_t recorded = 0;
+    std::int64_t enqueued = 0;
+    static constexpr auto columns = std::tuple{pg::col("recorded", &record_report_row::recorded),
+                                               pg::col("enqueued", &record_report_row::enqueued)};
+};
 
 }  // namespace prequal::credit::queries

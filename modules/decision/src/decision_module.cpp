@@ -34,9 +34,6 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
     const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
     const decision d = decide(score, income, loan);
     const std::string status{to_string(d.status)};
-    const std::string score_text = std::to_string(score);
-    const std::optional<std::string> max_text =
-        d.max_approved ? std::optional<std::string>{d.max_approved->to_string()} : std::nullopt;
 
     auto conn = co_await pool_.acquire();
     pg::steps opening{{pg::begin, {}},
@@ -48,24 +45,22 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
         duplicates_.inc();
         co_return;
     }
-    pg::result current = std::move(first[2]);
+    auto current = first[2].maybe_one_as<queries::version_row>();
     for (int attempt = 0;; ++attempt) {
-        if (current.empty()) {
+        if (!current) {
             co_await conn->execute(pg::rollback);
             throw bus::poison_message("credit report for an unknown application");
         }
-        if (current.get(0, 1) != "PENDING") {
+        if (current->status != "PENDING") {
             // Already decided (e.g. by an earlier copy of this report under another message id): the
             // decision stays as it is; record this message as processed.
             co_await conn->execute(pg::commit);
             co_return;
         }
-        const std::string version{current.get(0, 0)};
         if (before_update) co_await before_update(in.application_id);
-        const pg::param max_param = max_text ? pg::param{*max_text} : pg::param{};
-        auto updated = co_await conn->execute(
-            queries::apply_decision,
-            pg::args(in.application_id, version, status, score_text, d.reason, max_param, in.request_id));
+        auto updated = co_await conn->execute(queries::apply_decision,
+                                              pg::args(in.application_id, current->version, status, score,
+                                                       d.reason, d.max_approved, in.request_id));
         if (!updated.empty()) break;
         conflicts_.inc();
         if (attempt >= options_.max_conflict_retries) {
@@ -74,7 +69,8 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
                                       std::to_string(options_.max_conflict_retries) + " retries");
         }
         log_.warn("version conflict; re-reading", {{"application_id", in.application_id}});
-        current = co_await conn->execute(queries::read_version, pg::args(in.application_id));
+        auto reread = co_await conn->execute(queries::read_version, pg::args(in.application_id));
+        current = reread.maybe_one_as<queries::version_row>();
     }
     co_await conn->execute(pg::commit);
     decided_.inc();

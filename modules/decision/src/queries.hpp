@@ -1,15 +1,26 @@
 // SQL of the decision module. Names double as prepared-statement names.
 #pragma once
 
+#include <prequal/pg/row.hpp>
 #include <prequal/pg/statement.hpp>
+
+#include <cstdint>
+#include <string>
+#include <tuple>
 
 namespace prequal::decision::queries {
 
-// $1 application id → version, status.
+// $1 application id → version, status (no row: unknown application).
 inline constexpr pg::statement read_version{
     "decision_read_version", "SELECT version, status FROM applications WHERE id = $1::uuid"};
+struct version_row {
+    std::int64_t version = 0;
+    std::string status;
+    static constexpr auto columns =
+        std::tuple{pg::col("version", &version_row::version), pg::col("status", &version_row::status)};
+};
 
-// Version-checked update plus its audit row; returns the row only when the version still matched.
+// Version-checked update plus its audit row; returns a row only when the version still matched.
 // $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount (NULL when rejected), $7 request id.
 inline constexpr pg::statement apply_decision{
     "decision_apply",

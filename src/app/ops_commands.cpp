@@ -48,37 +48,34 @@ std::optional<record_id> parse_id(std::string_view text) {
     return id;
 }
 
-// One row of dead_letters / dead_events / outbox_event, in their shared column order.
+// A dead letter or dead outbox event: its row and which of the two it is.
 struct record {
     record_id id;
-    std::string topic, key, message_id, group, reason, created, replayed, payload, headers;
+    q::record_row row;
 };
 
 std::vector<record> read_records(const pg::result& r, bool outbox) {
     std::vector<record> out;
-    for (int i = 0; i < r.rows(); ++i)
-        out.push_back({{outbox, std::string{r.get(i, 0)}}, std::string{r.get(i, 1)}, std::string{r.get(i, 2)},
-                       std::string{r.get(i, 3)}, std::string{r.get(i, 4)}, std::string{r.get(i, 5)},
-                       std::string{r.get(i, 6)}, std::string{r.get(i, 7)}, std::string{r.get(i, 8)},
-                       std::string{r.get(i, 9)}});
+    for (auto& row : r.rows_as<q::record_row>()) out.push_back({{outbox, row.id}, std::move(row)});
     return out;
 }
 
 json::object to_json(const record& r, bool with_payload) {
     json::object o{{"id", r.id.text()},
                    {"kind", r.id.outbox ? "outbox_event" : "dead_letter"},
-                   {"topic", r.topic},
-                   {"key", r.key},
-                   {"message_id", r.message_id},
-                   {"consumer_group", r.group},
-                   {"reason", r.reason},
-                   {"created_at", r.created}};
-    o["replayed_at"] = r.replayed.empty() ? json::value(nullptr) : json::value(json::string(r.replayed));
+                   {"topic", r.row.topic},
+                   {"key", r.row.key},
+                   {"message_id", r.row.message_id},
+                   {"consumer_group", r.row.consumer_group},
+                   {"reason", r.row.reason},
+                   {"created_at", r.row.created_at}};
+    const auto& replayed = r.row.replayed_at;
+    o["replayed_at"] = replayed ? json::value(json::string(*replayed)) : json::value(nullptr);
     if (with_payload) {
-        o["payload"] = r.payload;
+        o["payload"] = r.row.payload;
         json::error_code ec;
-        auto headers = json::parse(r.headers, ec);
-        o["headers"] = ec ? json::value(json::string(r.headers)) : headers;
+        auto headers = json::parse(r.row.headers, ec);
+        o["headers"] = ec ? json::value(json::string(r.row.headers)) : headers;
     }
     return o;
 }
@@ -128,8 +125,8 @@ asio::awaitable<int> dlq_list(pg::connection& c, bool as_json, std::ostream& out
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : records)
-        rows.push_back({r.id.text(), r.topic, r.key, r.group, r.created, r.replayed.empty() ? "-" : r.replayed,
-                        clip(r.reason, 60)});
+        rows.push_back({r.id.text(), r.row.topic, r.row.key, r.row.consumer_group, r.row.created_at,
+                        r.row.replayed_at.value_or("-"), clip(r.row.reason, 60)});
     print_table(out, {"ID", "TOPIC", "KEY", "GROUP", "CREATED", "REPLAYED", "REASON"}, rows);
     co_return 0;
 }
@@ -148,13 +145,14 @@ asio::awaitable<int> dlq_show(pg::connection& c, record_id id, bool as_json, std
         out << json::serialize(to_json(rec, true)) << '\n';
         co_return 0;
     }
+    const q::record_row& row = rec.row;
     const std::vector<std::pair<const char*, std::string>> fields{
         {"id", rec.id.text()},         {"kind", rec.id.outbox ? "outbox_event" : "dead_letter"},
-        {"topic", rec.topic},          {"key", rec.key},
-        {"message_id", rec.message_id}, {"consumer_group", rec.group},
-        {"created_at", rec.created},   {"replayed_at", rec.replayed.empty() ? "-" : rec.replayed},
-        {"reason", rec.reason},        {"headers", rec.headers},
-        {"payload", rec.payload}};
+        {"topic", row.topic},          {"key", row.key},
+        {"message_id", row.message_id}, {"consumer_group", row.consumer_group},
+        {"created_at", row.created_at}, {"replayed_at", row.replayed_at.value_or("-")},
+        {"reason", row.reason},        {"headers", row.headers},
+        {"payload", row.payload}};
     for (const auto& [name, value] : fields) out << name << std::string(16 - std::string_view{name}.size(), ' ') << value << '\n';
     co_return 0;
 }
@@ -170,27 +168,26 @@ asio::awaitable<replay_outcome> replay_dead_letter(pg::connection& c, std::strin
     auto lock_args = pg::args(id);
     pg::steps first{{pg::begin, {}}, {q::lock_dead_letter, std::move(lock_args)}};
     auto locked = co_await c.pipeline(std::move(first));
-    const pg::result& row = locked[1];
-    if (row.empty()) {
+    auto letter = locked[1].maybe_one_as<q::locked_dead_letter_row>();
+    if (!letter) {
         co_await c.execute(pg::rollback);
         co_return replay_outcome{id, "", "no such dead letter"};
     }
-    const std::string topic{row.get(0, 0)}, key{row.get(0, 1)}, payload{row.get(0, 2)};
-    std::string message_id{row.get(0, 3)};
-    const std::string event_type{row.get(0, 4)}, request_id{row.get(0, 5)};
+    const std::string& key = letter->key;
     if (!core::is_uuid(key)) {
         co_await c.execute(pg::rollback);
         co_return replay_outcome{id, "", "its key '" + key.substr(0, 64) + "' is not an application id"};
     }
-    if (!core::is_uuid(message_id)) message_id.clear();
-    auto requeue_args = pg::args(message_id, id, key, topic, event_type, request_id, payload);
+    if (!core::is_uuid(letter->message_id)) letter->message_id.clear();
+    auto requeue_args = pg::args(letter->message_id, id, key, letter->topic, letter->event_type,
+                                 letter->request_id, letter->payload);
     pg::steps second{{q::requeue_message, std::move(requeue_args)}, {q::mark_replayed, pg::args(id)}};
     auto done = co_await c.pipeline(std::move(second));
-    const std::string outbox_id{done[0].get(0, 0)}, effective_id{done[0].get(0, 1)};
-    auto forget_args = pg::args(topic, effective_id);
+    const auto requeued = done[0].one_as<q::requeued_row>();
+    auto forget_args = pg::args(letter->topic, requeued.message_id);
     pg::steps last{{q::forget_recorded, std::move(forget_args)}, {q::notify_publishers, {}}, {pg::commit, {}}};
     co_await c.pipeline(std::move(last));
-    co_return replay_outcome{id, outbox_id, "re-queued as outbox event " + outbox_id};
+    co_return replay_outcome{id, requeued.id, "re-queued as outbox event " + requeued.id};
 }
 
 asio::awaitable<int> dlq_replay(pg::connection& c, std::optional<record_id> id, bool as_json,
@@ -202,7 +199,7 @@ asio::awaitable<int> dlq_replay(pg::connection& c, std::optional<record_id> id, 
         if (id) ids.push_back(id->number);
         else {
             auto r = co_await c.execute(q::unreplayed_ids);
-            for (int i = 0; i < r.rows(); ++i) ids.emplace_back(r.get(i, 0));
+            for (auto& row : r.rows_as<q::id_row>()) ids.push_back(std::move(row.id));
         }
         for (const auto& one : ids) {
             auto o = co_await replay_dead_letter(c, one);
@@ -214,10 +211,8 @@ asio::awaitable<int> dlq_replay(pg::connection& c, std::optional<record_id> id, 
         const pg::param which = id ? pg::param{id->number} : std::nullopt;
         pg::params revive_args{which};
         auto r = co_await c.execute(q::revive_events, std::move(revive_args));
-        for (int i = 0; i < r.rows(); ++i) {
-            const std::string n{r.get(i, 0)};
-            outcomes.push_back({"outbox:" + n, n, "dead outbox event live again"});
-        }
+        for (const auto& revived : r.rows_as<q::id_row>())
+            outcomes.push_back({"outbox:" + revived.id, revived.id, "dead outbox event live again"});
         if (id && r.empty()) {
             auto exists_args = pg::args(id->number);
             auto e = co_await c.execute(q::event_exists, std::move(exists_args));
@@ -245,23 +240,25 @@ asio::awaitable<int> dlq_replay(pg::connection& c, std::optional<record_id> id, 
 
 asio::awaitable<int> outbox_status(pg::connection& c, bool as_json, std::ostream& out) {
     auto r = co_await c.execute(q::outbox_status);
-    const std::int64_t pending = r.get_int(0, 0), dead = r.get_int(0, 2), published = r.get_int(0, 3),
-                       archived = r.get_int(0, 4), dead_letters = r.get_int(0, 5);
-    const std::string age{r.get(0, 1)};
+    const auto s = r.one_as<q::outbox_status_row>();
+    const std::string& age = s.oldest_pending_age;
     if (as_json) {
-        json::object o{{"pending", pending},     {"oldest_pending_age_seconds", std::strtod(age.c_str(), nullptr)},
-                       {"dead", dead},           {"published", published},
-                       {"archived", archived},   {"unreplayed_dead_letters", dead_letters}};
+        json::object o{{"pending", s.pending},
+                       {"oldest_pending_age_seconds", std::strtod(age.c_str(), nullptr)},
+                       {"dead", s.dead},
+                       {"published", s.published},
+                       {"archived", s.archived},
+                       {"unreplayed_dead_letters", s.unreplayed_dead_letters}};
         out << json::serialize(o) << '\n';
         co_return 0;
     }
     print_table(out, {"METRIC", "VALUE"},
-                {{"pending events", std::to_string(pending)},
+                {{"pending events", std::to_string(s.pending)},
                  {"oldest pending age", age + " s"},
-                 {"dead events", std::to_string(dead)},
-                 {"published events", std::to_string(published)},
-                 {"archived events", std::to_string(archived)},
-                 {"unreplayed dead letters", std::to_string(dead_letters)}});
+                 {"dead events", std::to_string(s.dead)},
+                 {"published events", std::to_string(s.published)},
+                 {"archived events", std::to_string(s.archived)},
+                 {"unreplayed dead letters", std::to_string(s.unreplayed_dead_letters)}});
     co_return 0;
 }
 

@@ -1,49 +1,88 @@
 // SQL of the operator commands (dlq, outbox status). Timestamps are rendered as UTC ISO-8601 text.
 #pragma once
 
+#include <prequal/pg/row.hpp>
 #include <prequal/pg/statement.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
 
 namespace prequal::app::ops_queries {
 
 #define PREQUAL_OPS_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-// Columns shared by list/show of dead letters: id, topic, key, message id, consumer group, reason,
-// created, replayed, payload, headers.
+// A dead letter or a dead outbox event, as list/show print them: one row of dead_letters, dead_letter,
+// dead_events and outbox_event. replayed_at is NULL until a dead letter is replayed.
+struct record_row {
+    std::string id, topic, key, message_id, consumer_group, reason, created_at;
+    std::optional<std::string> replayed_at;
+    std::string payload, headers;
+    static constexpr auto columns = std::tuple{
+        pg::col("id", &record_row::id),
+        pg::col("topic", &record_row::topic),
+        pg::col("message_key", &record_row::key),
+        pg::col("message_id", &record_row::message_id),
+        pg::col("consumer_group", &record_row::consumer_group),
+        pg::col("reason", &record_row::reason),
+        pg::col("created_at", &record_row::created_at),
+        pg::col("replayed_at", &record_row::replayed_at),
+        pg::col("payload", &record_row::payload),
+        pg::col("headers", &record_row::headers)};
+};
+
 inline constexpr pg::statement dead_letters{
     "",
-    "SELECT id, topic, message_key, coalesce(headers->>'message_id', ''), coalesce(consumer_group, ''),"
-    " coalesce(reason, ''), " PREQUAL_OPS_TS("created_at") ", " PREQUAL_OPS_TS("replayed_at") ", payload,"
-    " headers::text FROM dead_letters ORDER BY id"};
+    "SELECT id, topic, message_key, coalesce(headers->>'message_id', '') AS message_id,"
+    " coalesce(consumer_group, '') AS consumer_group, coalesce(reason, '') AS reason,"
+    " " PREQUAL_OPS_TS("created_at") " AS created_at, " PREQUAL_OPS_TS("replayed_at") " AS replayed_at,"
+    " payload, headers::text AS headers FROM dead_letters ORDER BY id"};
 
 inline constexpr pg::statement dead_letter{
     "",
-    "SELECT id, topic, message_key, coalesce(headers->>'message_id', ''), coalesce(consumer_group, ''),"
-    " coalesce(reason, ''), " PREQUAL_OPS_TS("created_at") ", " PREQUAL_OPS_TS("replayed_at") ", payload,"
-    " headers::text FROM dead_letters WHERE id = $1::bigint"};
+    "SELECT id, topic, message_key, coalesce(headers->>'message_id', '') AS message_id,"
+    " coalesce(consumer_group, '') AS consumer_group, coalesce(reason, '') AS reason,"
+    " " PREQUAL_OPS_TS("created_at") " AS created_at, " PREQUAL_OPS_TS("replayed_at") " AS replayed_at,"
+    " payload, headers::text AS headers FROM dead_letters WHERE id = $1::bigint"};
 
-// Dead outbox events in the same column order (group "outbox-publisher", reason = last error; replayed
-// never set: a replayed event is simply no longer dead).
+// Dead outbox events as record_rows (group "outbox-publisher", reason = last error; replayed never set: a
+// replayed event is simply no longer dead).
 inline constexpr pg::statement dead_events{
     "",
-    "SELECT id, topic, application_id::text, message_id::text, 'outbox-publisher', coalesce(last_error, ''),"
-    " " PREQUAL_OPS_TS("created_at") ", NULL, payload, json_build_object('event_type', event_type, 'attempts',"
-    " attempts, 'request_id', request_id)::text FROM outbox_events WHERE dead ORDER BY id"};
+    "SELECT id, topic, application_id::text AS message_key, message_id::text AS message_id,"
+    " 'outbox-publisher' AS consumer_group, coalesce(last_error, '') AS reason,"
+    " " PREQUAL_OPS_TS("created_at") " AS created_at, NULL AS replayed_at, payload,"
+    " json_build_object('event_type', event_type, 'attempts', attempts, 'request_id', request_id)::text"
+    " AS headers FROM outbox_events WHERE dead ORDER BY id"};
 
 inline constexpr pg::statement outbox_event{
     "",
-    "SELECT id, topic, application_id::text, message_id::text, 'outbox-publisher', coalesce(last_error, ''),"
-    " " PREQUAL_OPS_TS("created_at") ", NULL, payload, json_build_object('event_type', event_type, 'attempts',"
-    " attempts, 'request_id', request_id, 'published_at', published_at, 'dead', dead)::text"
-    " FROM outbox_events WHERE id = $1::bigint"};
+    "SELECT id, topic, application_id::text AS message_key, message_id::text AS message_id,"
+    " 'outbox-publisher' AS consumer_group, coalesce(last_error, '') AS reason,"
+    " " PREQUAL_OPS_TS("created_at") " AS created_at, NULL AS replayed_at, payload,"
+    " json_build_object('event_type', event_type, 'attempts', attempts, 'request_id', request_id,"
+    " 'published_at', published_at, 'dead', dead)::text AS headers FROM outbox_events WHERE id = $1::bigint"};
 
 #undef PREQUAL_OPS_TS
 
-// Replay of a dead letter, step 1 (inside BEGIN): lock it and read what to re-publish.
+// Replay of a dead letter, step 1 (inside BEGIN): lock it and read what to re-publish (no row: no such
+// dead letter).
 inline constexpr pg::statement lock_dead_letter{
     "",
-    "SELECT topic, message_key, payload, coalesce(headers->>'message_id', ''),"
-    " coalesce(headers->>'event_type', ''), coalesce(headers->>'request_id', '')"
-    " FROM dead_letters WHERE id = $1::bigint FOR UPDATE"};
+    "SELECT topic, message_key, payload, coalesce(headers->>'message_id', '') AS message_id,"
+    " coalesce(headers->>'event_type', '') AS event_type,"
+    " coalesce(headers->>'request_id', '') AS request_id FROM dead_letters WHERE id = $1::bigint FOR UPDATE"};
+struct locked_dead_letter_row {
+    std::string topic, key, payload, message_id, event_type, request_id;
+    static constexpr auto columns = std::tuple{
+        pg::col("topic", &locked_dead_letter_row::topic),
+        pg::col("message_key", &locked_dead_letter_row::key),
+        pg::col("payload", &locked_dead_letter_row::payload),
+        pg::col("message_id", &locked_dead_letter_row::message_id),
+        pg::col("event_type", &locked_dead_letter_row::event_type),
+        pg::col("request_id", &locked_dead_letter_row::request_id)};
+};
 
 // Step 2: re-publish through the outbox. The original event (same message id) is marked unpublished
 // again, so consumers that did process it deduplicate; when it is gone (archived, or the message never
@@ -57,7 +96,13 @@ inline constexpr pg::statement requeue_message{
     " coalesce(nullif($5, ''), 'replayed'), nullif($6, ''), $7)"
     " ON CONFLICT (message_id) DO UPDATE SET published_at = NULL, dead = false, attempts = 0,"
     " next_attempt_at = now(), last_error = NULL"
-    " RETURNING id, message_id::text"};
+    " RETURNING id, message_id::text AS message_id"};
+struct requeued_row {
+    std::string id;          // the outbox event that will be delivered again
+    std::string message_id;  // the message id it carries (the original one when it was valid)
+    static constexpr auto columns =
+        std::tuple{pg::col("id", &requeued_row::id), pg::col("message_id", &requeued_row::message_id)};
+};
 
 // Step 3: the dead letter is replayed; forget the recorder's de-duplication row so that, should the
 // message die again, it is recorded again. $1 id, $2 topic, $3 message id (uuid text).
@@ -68,6 +113,12 @@ inline constexpr pg::statement forget_recorded{
 
 // Publishers of every replica LISTEN on this channel (outbox::notify_channel).
 inline constexpr pg::statement notify_publishers{"", "SELECT pg_notify('prequal_outbox', '')"};
+
+// The row of unreplayed_ids and revive_events.
+struct id_row {
+    std::string id;
+    static constexpr auto columns = std::tuple{pg::col("id", &id_row::id)};
+};
 
 inline constexpr pg::statement unreplayed_ids{"", "SELECT id FROM dead_letters WHERE replayed_at IS NULL ORDER BY id"};
 
@@ -80,12 +131,24 @@ inline constexpr pg::statement event_exists{"", "SELECT 1 FROM outbox_events WHE
 
 inline constexpr pg::statement outbox_status{
     "",
-    "SELECT count(*) FILTER (WHERE published_at IS NULL AND NOT dead),"
+    "SELECT count(*) FILTER (WHERE published_at IS NULL AND NOT dead) AS pending,"
     " coalesce(round(extract(epoch FROM now() - min(created_at) FILTER (WHERE published_at IS NULL AND NOT dead))"
-    "::numeric, 1), 0),"
-    " count(*) FILTER (WHERE dead), count(*) FILTER (WHERE published_at IS NOT NULL),"
-    " (SELECT count(*) FROM outbox_events_archive),"
-    " (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL)"
+    "::numeric, 1), 0) AS oldest_pending_age,"
+    " count(*) FILTER (WHERE dead) AS dead, count(*) FILTER (WHERE published_at IS NOT NULL) AS published,"
+    " (SELECT count(*) FROM outbox_events_archive) AS archived,"
+    " (SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL) AS unreplayed_dead_letters"
     " FROM outbox_events"};
+struct outbox_status_row {
+    std::int64_t pending = 0;
+    std::string oldest_pending_age;  // seconds, one decimal, as the server rounded it
+    std::int64_t dead = 0, published = 0, archived = 0, unreplayed_dead_letters = 0;
+    static constexpr auto columns = std::tuple{
+        pg::col("pending", &outbox_status_row::pending),
+        pg::col("oldest_pending_age", &outbox_status_row::oldest_pending_age),
+        pg::col("dead", &outbox_status_row::dead),
+        pg::col("published", &outbox_status_row::published),
+        pg::col("archived", &outbox_status_row::archived),
+        pg::col("unreplayed_dead_letters", &outbox_status_row::unreplayed_dead_letters)};
+};
 
 }  // namespace prequal::app::ops_queries

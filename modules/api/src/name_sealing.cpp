@@ -7,7 +7,6 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace prequal::api {
 
@@ -27,16 +26,12 @@ boost::asio::awaitable<std::int64_t> api_module::seal_legacy_applicant_names(int
             co_await conn->execute(pg::rollback);
             break;
         }
-        // Every UPDATE of the batch and the COMMIT in one round trip. pg::params only view their text, so
-        // the sealed values live in `sealed` (sized up front: no reallocation) until the pipeline is done.
-        std::vector<crypto::sealed> sealed;
-        sealed.reserve(static_cast<std::size_t>(rows.rows()));
+        // Every UPDATE of the batch and the COMMIT in one round trip (params own their text).
         pg::steps seal;
         seal.reserve(static_cast<std::size_t>(rows.rows()) + 1);
         for (int i = 0; i < rows.rows(); ++i) {
-            const std::string_view id = rows.get(i, 0);  // a view into `opened`, which outlives the pipeline
-            const crypto::sealed& name =
-                sealed.emplace_back(deps_.cipher.encrypt(rows.get(i, 1), applicant_name_aad(id)));
+            const std::string_view id = rows.get(i, 0);
+            const crypto::sealed name = deps_.cipher.encrypt(rows.get(i, 1), applicant_name_aad(id));
             seal.emplace_back(queries::seal_name, pg::args(id, name.ciphertext_b64, name.key_id));
         }
         seal.emplace_back(pg::commit, pg::params{});

@@ -1,5 +1,6 @@
 // pg::circuit_breaker: consecutive-failure counting, jittered exponential cool-down, single half-open probe.
 #include <prequal/pg/circuit_breaker.hpp>
+#include <prequal/core/backoff.hpp>
 
 #include <algorithm>
 
@@ -76,15 +77,11 @@ void circuit_breaker::record_healthy_use() {
 }
 
 void circuit_breaker::open(clock::time_point now) {
-    // base · 2^failed_probes, capped; then "equal jitter" (half fixed, half random) so that replicas
-    // which lost the database together do not probe it in lockstep.
-    const auto base = options_.base_cooldown.count();
-    const auto cap = std::max(options_.max_cooldown.count(), base);
-    long long ceiling = base;
-    for (int i = 0; i < failed_probes_ && ceiling < cap; ++i) ceiling *= 2;
-    ceiling = std::min<long long>(ceiling, cap);
-    std::uniform_int_distribution<long long> half(0, ceiling / 2);
-    last_cooldown_ = std::chrono::milliseconds{ceiling - ceiling / 2 + half(rng_)};
+    // base · 2^failed_probes, capped (never below base); then "equal jitter" (half fixed, half random) so
+    // that replicas which lost the database together do not probe it in lockstep.
+    const core::backoff cooldown{options_.base_cooldown, std::max(options_.max_cooldown, options_.base_cooldown),
+                                 core::jitter::equal};
+    last_cooldown_ = cooldown.delay<std::chrono::milliseconds>(failed_probes_, rng_);
     reopen_at_ = now + last_cooldown_;
     consecutive_failures_ = 0;
     probe_in_flight_ = false;

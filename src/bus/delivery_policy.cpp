@@ -1,9 +1,20 @@
-// The one place that turns a handler's exception into a delivery outcome, shared by both buses.
+// The one place that turns a handler's exception into a delivery outcome, and the dead letter both buses
+// publish.
 #include "delivery_policy.hpp"
 
 #include <prequal/bus/envelope.hpp>
 
 namespace prequal::bus::detail {
+
+message dead_letter_of(const message& m, std::string_view group, std::string_view reason, int attempts) {
+    message dlq = m;
+    dlq.topic = dlq_topic(m.topic);
+    dlq.delivery_attempt = 1;
+    dlq.set_header("dlq_reason", truncate_reason(reason));
+    dlq.set_header("dlq_group", std::string(group));
+    dlq.set_header("dlq_attempts", std::to_string(attempts));
+    return dlq;
+}
 
 boost::asio::awaitable<delivery_result> deliver_once(const handler& h, const message& m) {
     delivery_result r;

@@ -1,8 +1,9 @@
 // Pure rules shared by the bus implementations: which partition a key maps to, how long to back off
-// before a redelivery, and how a failure reason is shortened for the dead-letter header.
+// before a redelivery, what a dead letter looks like, and how a failure reason is shortened for it.
 #pragma once
 
 #include <prequal/bus/message_bus.hpp>
+#include <prequal/core/backoff.hpp>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -30,12 +31,16 @@ constexpr std::size_t partition_of(std::string_view key, std::size_t partitions)
     return static_cast<std::size_t>(fnv1a_64(key) % partitions);
 }
 
+/// The redelivery backoff of `policy`: doubling from initial_backoff up to max_backoff, plus up to 10 % so
+/// partitions that failed together (e.g. the database was down) retry apart.
+constexpr core::backoff retry_backoff(const retry_policy& policy) {
+    return {policy.initial_backoff, policy.max_backoff, core::jitter::up_to_tenth};
+}
+
 /// The backoff before the delivery that follows failed delivery number `failed_attempt` (1-based), without
 /// jitter: initial_backoff × 2^(failed_attempt-1), capped at max_backoff.
-inline std::chrono::milliseconds backoff_after(const retry_policy& policy, int failed_attempt) {
-    auto delay = policy.initial_backoff;
-    for (int i = 1; i < failed_attempt && delay < policy.max_backoff; ++i) delay *= 2;
-    return delay < policy.max_backoff ? delay : policy.max_backoff;
+constexpr std::chrono::milliseconds backoff_after(const retry_policy& policy, int failed_attempt) {
+    return retry_backoff(policy).ceiling(failed_attempt - 1);
 }
 
 /// Total attempts allowed by `policy` (at least one).
@@ -53,6 +58,11 @@ inline std::string truncate_reason(std::string_view reason, std::size_t max_byte
     while (end > 0 && (static_cast<unsigned char>(reason[end]) & 0xC0) == 0x80) --end;
     return std::string(reason.substr(0, end));
 }
+
+/// The dead letter of `m`: a copy bound for `<topic>_dlq`, first delivery, with the headers that say why
+/// (dlq_reason, cut to max_dlq_reason_bytes), which group gave up (dlq_group) and after how many attempts
+/// (dlq_attempts). A bus may add its own (Kafka: dlq_partition, dlq_offset).
+message dead_letter_of(const message& m, std::string_view group, std::string_view reason, int attempts);
 
 /// How one delivery ended, as both buses classify it.
 enum class delivery_outcome {

@@ -2,9 +2,8 @@
 // partition with redelivery, backoff and dead-lettering. Everything here runs on the bus strand.
 #include "memory_bus_state.hpp"
 
+#include "delivery_machine.hpp"
 #include "delivery_policy.hpp"
-
-#include <prequal/bus/envelope.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/error.hpp>
@@ -51,79 +50,41 @@ void pop_head(bus_state& s, topic_state& t, partition& p) {
 
 /// Publishes the failed head to `<topic>_dlq`. Returns false when the bus stopped first (the message then
 /// stays queued and dies with the process, like any other unacknowledged message).
-asio::awaitable<bool> dead_letter(std::shared_ptr<bus_state> self, const topic_state& t, const group_state& g,
-                                  const message& m, const std::string& reason, int attempts) {
-    message dlq = m;
-    dlq.topic = dlq_topic(t.name);
-    dlq.delivery_attempt = 1;
-    dlq.set_header("dlq_reason", truncate_reason(reason));
-    dlq.set_header("dlq_group", g.name);
-    dlq.set_header("dlq_attempts", std::to_string(attempts));
-    const auto attempts_text = std::to_string(attempts);
-    bool published = false;
+asio::awaitable<bool> dead_letter(std::shared_ptr<bus_state> self, const group_state& g, const message& m,
+                                  const std::string& reason, int attempts) {
     try {
-        co_await enqueue(self, std::move(dlq));
-        published = true;
+        co_await enqueue(self, dead_letter_of(m, g.name, reason, attempts));
     } catch (const std::exception&) {
-        // Only a stop gets here; the caller leaves the message queued.
+        co_return false;  // only a stop gets here; the caller leaves the message queued
     }
-    if (published) {
-        g.dead_lettered->inc();
-        self->log.error("message dead-lettered", {{"topic", t.name},
-                                                  {"group", g.name},
-                                                  {"key", m.key},
-                                                  {"attempts", attempts_text},
-                                                  {"reason", reason}});
-    }
-    co_return published;
+    g.report->dead_lettered(m, attempts, reason);
+    co_return true;
 }
 
 /// Delivers the partition's messages one at a time, in order, until the bus stops. A failing head is
 /// retried in place (blocking the partition, hence its keys) until it succeeds or is dead-lettered.
 asio::awaitable<void> consume(std::shared_ptr<bus_state> self, topic_state* t, group_state* g, partition* p) {
     bus_state& s = *self;
-    const int max_attempts = max_attempts_of(s.options.retry);
     for (;;) {
         while (!s.stopping && p->queue.empty()) co_await park(p->not_empty);
         if (s.stopping) co_return;
 
         // References into a deque survive push_back, and only this coroutine pops.
         message& m = p->queue.front();
-        int outage_retries = 0;
-        for (int attempt = 1;; ++attempt) {
-            m.delivery_attempt = attempt;
+        delivery_machine machine(s.options.retry, s.jitter_rng);
+        for (;;) {
+            m.delivery_attempt = machine.attempt();
             const delivery_result r = co_await deliver_once(g->handle, m);
-            const std::string& reason = r.reason;
-            if (r.outcome == delivery_outcome::handled) {
-                g->delivered->inc();
+            const delivery_decision next = machine.on_delivery(r.outcome);
+            g->report->delivery(m, r, next);
+            if (next.action == delivery_action::ack) break;
+            if (next.action == delivery_action::dead_letter) {
+                if (!co_await dead_letter(self, *g, m, r.reason, next.attempt)) co_return;
                 break;
             }
-            g->failures->inc();
-            if (r.outcome == delivery_outcome::outage) {
-                // Not the message's fault: wait (capped backoff) and try again without spending an attempt.
-                if (outage_retries++ == 0)
-                    s.log.warn("dependency unavailable; pausing this partition until it recovers",
-                               {{"topic", t->name}, {"group", g->name}, {"reason", reason}});
-                --attempt;
-                if (s.stopping) co_return;
-                p->backoff.expires_after(s.backoff_delay(std::min(outage_retries, 30)));
-                co_await park(p->backoff);
-                if (s.stopping) co_return;
-                continue;
-            }
-            const auto attempt_text = std::to_string(attempt);
-            s.log.warn("message handler failed", {{"topic", t->name},
-                                                  {"group", g->name},
-                                                  {"key", m.key},
-                                                  {"attempt", attempt_text},
-                                                  {"reason", reason}});
-            // Retrying a message that can never be decoded only delays the ones behind it.
-            if (r.outcome == delivery_outcome::poison || attempt >= max_attempts) {
-                if (!co_await dead_letter(self, *t, *g, m, reason, attempt)) co_return;
-                break;
-            }
+            // retry_after or wait_outage: the same wait, on the partition's own timer.
             if (s.stopping) co_return;
-            p->backoff.expires_after(s.backoff_delay(attempt));
+            p->backoff.expires_after(next.delay);
             co_await park(p->backoff);
             if (s.stopping) co_return;
         }
@@ -155,8 +116,7 @@ topic_state& bus_state::topic(const std::string& name) {
     if (it != topics.end()) return *it->second;
     auto t = std::make_unique<topic_state>();
     t->name = name;
-    t->published = &metrics.get_counter("bus_messages_published_total", "Messages accepted by the bus.",
-                                        {{"topic", name}});
+    t->published = &published_counter(metrics, name);
     return *topics.emplace(name, std::move(t)).first->second;
 }
 
@@ -165,22 +125,12 @@ void bus_state::add_group(const std::string& topic_name, std::string group, hand
     for (const auto& g : t.groups)
         if (g->name == group) throw std::logic_error("memory bus: group " + group + " already subscribed");
     auto g = std::make_unique<group_state>();
-    const core::metric_labels labels{{"topic", topic_name}, {"group", group}};
-    g->delivered =
-        &metrics.get_counter("bus_messages_delivered_total",
-                             "Messages a consumer group handled successfully (acknowledged).", labels);
-    g->failures = &metrics.get_counter("bus_handler_failures_total", "Handler attempts that threw.", labels);
-    g->dead_lettered =
-        &metrics.get_counter("bus_messages_dead_lettered_total",
-                             "Messages moved to the dead-letter topic after the last attempt.", labels);
+    g->report.emplace(metrics, log, topic_name, group);
     g->name = std::move(group);
     g->handle = std::move(h);
     for (std::size_t i = 0; i < options.partitions; ++i)
         g->partitions.push_back(std::make_unique<partition>(strand));
-    if (t.depth == nullptr)
-        t.depth =
-            &metrics.get_gauge("bus_queue_depth", "Messages queued and not yet acknowledged, all groups.",
-                               {{"topic", topic_name}});
+    if (t.depth == nullptr) t.depth = &queue_depth_gauge(metrics, topic_name);
     t.groups.push_back(std::move(g));
 }
 
@@ -196,13 +146,6 @@ void bus_state::halt() {
                 p->backoff.cancel();
             }
     consumers_done.cancel();
-}
-
-std::chrono::microseconds bus_state::backoff_delay(int failed_attempt) {
-    const std::chrono::microseconds base = backoff_after(options.retry, failed_attempt);
-    // Up to +10 % so partitions that failed together (e.g. the database was down) retry apart.
-    std::uniform_int_distribution<std::chrono::microseconds::rep> jitter(0, base.count() / 10);
-    return base + std::chrono::microseconds(jitter(jitter_rng));
 }
 
 asio::awaitable<void> enqueue(std::shared_ptr<bus_state> self, message msg) {

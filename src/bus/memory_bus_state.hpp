@@ -2,6 +2,8 @@
 // on the bus strand. Kept apart from the public memory_bus class so spawned coroutines can share ownership.
 #pragma once
 
+#include "delivery_report.hpp"
+
 #include <prequal/bus/memory_bus.hpp>
 #include <prequal/bus/message.hpp>
 #include <prequal/core/logger.hpp>
@@ -16,6 +18,7 @@
 #include <cstddef>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -40,9 +43,7 @@ struct group_state {
     std::string name;
     handler handle;
     std::vector<std::unique_ptr<partition>> partitions;
-    core::counter* delivered = nullptr;
-    core::counter* failures = nullptr;
-    core::counter* dead_lettered = nullptr;
+    std::optional<delivery_report> report;  // set by add_group
 };
 
 struct topic_state {
@@ -69,7 +70,7 @@ struct bus_state {
     bool stopping = false;
     std::size_t live_consumers = 0;
     boost::asio::steady_timer consumers_done;  // woken when stopping or when the last consumer exits
-    std::minstd_rand jitter_rng;
+    std::minstd_rand jitter_rng;  // the backoff jitter of every partition's delivery_machine
 
     std::atomic<bool> stop_requested{false};  // any thread
     std::atomic<bool> started{false};         // any thread
@@ -83,9 +84,6 @@ struct bus_state {
 
     /// Marks the bus stopping and wakes every parked coroutine so it can notice.
     void halt();
-
-    /// The jittered wait before the delivery that follows failed attempt `failed_attempt`.
-    std::chrono::microseconds backoff_delay(int failed_attempt);
 };
 
 /// Copies `msg` into the matching partition of every group of its topic, waiting while a partition is full.

@@ -59,16 +59,11 @@ consumer::consumer(asio::any_io_executor strand, kafka_bus_options options, std:
       jitter_rng_(std::random_device{}()) {
     if (options_.max_in_flight_per_group == 0) options_.max_in_flight_per_group = 1;
     if (options_.max_buffered == 0) options_.max_buffered = 1;
-    const core::metric_labels labels{{"topic", topic_}, {"group", group_}};
-    delivered_ = &metrics_.get_counter("bus_messages_delivered_total",
-                                       "Messages a consumer group handled successfully (acknowledged).", labels);
-    failures_ = &metrics_.get_counter("bus_handler_failures_total", "Handler attempts that threw.", labels);
-    dead_lettered_ = &metrics_.get_counter("bus_messages_dead_lettered_total",
-                                           "Messages moved to the dead-letter topic after the last attempt.", labels);
+    report_.emplace(metrics_, log_, topic_, group_);
     rebalances_ = &metrics_.get_counter("kafka_consumer_rebalances_total",
-                                        "Partition assignments and revocations this consumer went through.", labels);
-    depth_ = &metrics_.get_gauge("bus_queue_depth", "Messages queued and not yet acknowledged, all groups.",
-                                 {{"topic", topic_}});
+                                        "Partition assignments and revocations this consumer went through.",
+                                        {{"topic", topic_}, {"group", group_}});
+    depth_ = &detail::queue_depth_gauge(metrics_, topic_);
 
     conf_ptr conf = make_conf(consumer_defaults(options_), options_.properties, client_side::consumer,
                               consumer_enforced(group_));

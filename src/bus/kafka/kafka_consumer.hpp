@@ -3,6 +3,8 @@
 // store + asynchronous commits, cooperative rebalancing, back-pressure by pausing partitions.
 #pragma once
 
+#include "../delivery_machine.hpp"
+#include "../delivery_report.hpp"
 #include "kafka_producer.hpp"
 #include "queue_waker.hpp"
 #include "rdkafka_support.hpp"
@@ -21,6 +23,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -89,9 +92,9 @@ private:
     boost::asio::awaitable<void> work(std::shared_ptr<consumer> self, partition_state* p);
     boost::asio::awaitable<bool> deliver(partition_state& p, queued_message& item, std::uint64_t epoch);
     boost::asio::awaitable<bool> dead_letter(partition_state& p, const queued_message& item,
-                                             const std::string& reason, int attempts, std::uint64_t epoch);
+                                             const std::string& reason, detail::delivery_machine& machine,
+                                             std::uint64_t epoch);
     bool abandoned(const partition_state& p, std::uint64_t epoch) const { return stopping_ || p.epoch != epoch; }
-    std::chrono::microseconds backoff_delay(int failed_attempt);
     void finished_one();
 
     boost::asio::any_io_executor strand_;
@@ -121,11 +124,9 @@ private:
     bool commit_dirty_ = false;
     bool commit_armed_ = false;
     boost::asio::steady_timer commit_timer_;
-    std::minstd_rand jitter_rng_;
+    std::minstd_rand jitter_rng_;  // the backoff jitter of every partition's delivery_machine
 
-    core::counter* delivered_ = nullptr;
-    core::counter* failures_ = nullptr;
-    core::counter* dead_lettered_ = nullptr;
+    std::optional<detail::delivery_report> report_;
     core::counter* rebalances_ = nullptr;
     core::gauge* depth_ = nullptr;
 };

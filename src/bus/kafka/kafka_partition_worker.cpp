@@ -4,14 +4,12 @@
 // stored only after that, so commits never pass unfinished work.
 #include "kafka_consumer.hpp"
 
+#include "../delivery_machine.hpp"
 #include "../delivery_policy.hpp"
-
-#include <prequal/bus/envelope.hpp>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <algorithm>
 #include <exception>
 
 namespace prequal::bus::kafka {
@@ -60,57 +58,30 @@ void consumer::finished_one() {
 }
 
 asio::awaitable<bool> consumer::deliver(partition_state& p, queued_message& item, std::uint64_t epoch) {
-    const int max_attempts = detail::max_attempts_of(options_.retry);
-    int outage_retries = 0;
-    for (int attempt = 1;; ++attempt) {
-        item.msg.delivery_attempt = attempt;
+    detail::delivery_machine machine(options_.retry, jitter_rng_);
+    for (;;) {
+        item.msg.delivery_attempt = machine.attempt();
         const detail::delivery_result r = co_await detail::deliver_once(handler_, item.msg);
-        const std::string& reason = r.reason;
-        if (r.outcome == detail::delivery_outcome::handled) {
-            delivered_->inc();
-            co_return true;
-        }
-        failures_->inc();
-        if (r.outcome == detail::delivery_outcome::outage) {
-            // Not the message's fault: wait (capped backoff) and try again without spending an attempt.
-            if (outage_retries++ == 0)
-                log_.warn("dependency unavailable; pausing this partition until it recovers",
-                          {{"topic", topic_}, {"group", group_}, {"reason", reason}});
-            --attempt;
-            if (abandoned(p, epoch)) co_return false;
-            p.backoff.expires_after(backoff_delay(std::min(outage_retries, 30)));
-            co_await park(p.backoff);
-            if (abandoned(p, epoch)) co_return false;
-            continue;
-        }
-        const auto attempt_text = std::to_string(attempt);
-        log_.warn("message handler failed", {{"topic", topic_},
-                                             {"group", group_},
-                                             {"key", item.msg.key},
-                                             {"attempt", attempt_text},
-                                             {"reason", reason}});
-        // Retrying a message that can never be decoded only delays the ones behind it.
-        if (r.outcome == detail::delivery_outcome::poison || attempt >= max_attempts)
-            co_return co_await dead_letter(p, item, reason, attempt, epoch);
+        const detail::delivery_decision next = machine.on_delivery(r.outcome);
+        report_->delivery(item.msg, r, next);
+        if (next.action == detail::delivery_action::ack) co_return true;
+        if (next.action == detail::delivery_action::dead_letter)
+            co_return co_await dead_letter(p, item, r.reason, machine, epoch);
+        // retry_after or wait_outage: the same wait, on the partition's own timer.
         if (abandoned(p, epoch)) co_return false;
-        p.backoff.expires_after(backoff_delay(attempt));
+        p.backoff.expires_after(next.delay);
         co_await park(p.backoff);
         if (abandoned(p, epoch)) co_return false;
     }
 }
 
 asio::awaitable<bool> consumer::dead_letter(partition_state& p, const queued_message& item, const std::string& reason,
-                                            int attempts, std::uint64_t epoch) {
-    message dlq = item.msg;
-    dlq.topic = dlq_topic(topic_);
-    dlq.delivery_attempt = 1;
-    dlq.set_header("dlq_reason", detail::truncate_reason(reason));
-    dlq.set_header("dlq_group", group_);
-    dlq.set_header("dlq_attempts", std::to_string(attempts));
+                                            detail::delivery_machine& machine, std::uint64_t epoch) {
+    const int attempts = machine.attempt();
+    message dlq = detail::dead_letter_of(item.msg, group_, reason, attempts);
     dlq.set_header("dlq_partition", std::to_string(p.id));
     dlq.set_header("dlq_offset", std::to_string(item.offset));
-    const auto attempts_text = std::to_string(attempts);
-    for (int publish_attempt = 1;; ++publish_attempt) {
+    for (;;) {
         std::string failure;
         try {
             co_await dead_letters_->produce(dlq);
@@ -118,28 +89,16 @@ asio::awaitable<bool> consumer::dead_letter(partition_state& p, const queued_mes
             failure = e.what();
         }
         if (failure.empty()) {
-            dead_lettered_->inc();
-            log_.error("message dead-lettered", {{"topic", topic_},
-                                                 {"group", group_},
-                                                 {"key", item.msg.key},
-                                                 {"attempts", attempts_text},
-                                                 {"reason", reason}});
+            report_->dead_lettered(item.msg, attempts, reason);
             co_return true;
         }
         // Not acknowledged without its dead letter: keep the partition blocked and try again.
-        log_.error("dead-letter publish failed", {{"topic", dlq.topic}, {"group", group_}, {"error", failure}});
+        report_->dead_letter_publish_failed(dlq.topic, failure);
         if (abandoned(p, epoch)) co_return false;
-        p.backoff.expires_after(backoff_delay(publish_attempt + 1));
+        p.backoff.expires_after(machine.on_dead_letter_failed().delay);
         co_await park(p.backoff);
         if (abandoned(p, epoch)) co_return false;
     }
-}
-
-std::chrono::microseconds consumer::backoff_delay(int failed_attempt) {
-    const std::chrono::microseconds base = detail::backoff_after(options_.retry, failed_attempt);
-    // Up to +10 % so partitions that failed together (e.g. the database was down) retry apart.
-    std::uniform_int_distribution<std::chrono::microseconds::rep> jitter(0, base.count() / 10);
-    return base + std::chrono::microseconds(jitter(jitter_rng_));
 }
 
 }  // namespace prequal::bus::kafka

@@ -2,6 +2,7 @@
 // queue I/O events, and a bounded flush at shutdown.
 #include "kafka_producer.hpp"
 
+#include "../delivery_report.hpp"
 #include "kafka_stats.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -220,8 +221,7 @@ producer::topic_counters& producer::counters_for(const std::string& topic) {
     auto it = counters_.find(topic);
     if (it != counters_.end()) return it->second;
     topic_counters c;
-    c.published = &metrics_.get_counter("bus_messages_published_total", "Messages accepted by the bus.",
-                                        {{"topic", topic}});
+    c.published = &detail::published_counter(metrics_, topic);
     c.failed = &metrics_.get_counter("bus_publish_failures_total",
                                      "Publishes that failed (Kafka: no successful delivery report).",
                                      {{"topic", topic}});

@@ -45,3 +45,23 @@ TEST_CASE("unit: bus dead-letter reason is cut to 500 bytes on a UTF-8 boundary"
     const std::string mixed = std::string(499, 'x') + "\xC3\xA9" + "tail";
     CHECK(detail::truncate_reason(mixed) == std::string(499, 'x'));
 }
+
+TEST_CASE("unit: bus dead letter is a first delivery on <topic>_dlq that says why", "[unit][bus]") {
+    message m;
+    m.topic = "orders";
+    m.key = "key-1";
+    m.payload = "{}";
+    m.headers = {{"message_id", "id-1"}};
+    m.delivery_attempt = 4;
+    const message dlq = detail::dead_letter_of(m, "billing", std::string(600, 'r'), 4);
+    CHECK(dlq.topic == "orders_dlq");
+    CHECK(dlq.key == "key-1");
+    CHECK(dlq.payload == "{}");
+    CHECK(dlq.delivery_attempt == 1);
+    REQUIRE(dlq.headers.size() == 4);
+    CHECK(dlq.headers[0] == std::pair<std::string, std::string>{"message_id", "id-1"});
+    CHECK(dlq.headers[1].first == "dlq_reason");
+    CHECK(dlq.headers[1].second == std::string(500, 'r'));
+    CHECK(dlq.headers[2] == std::pair<std::string, std::string>{"dlq_group", "billing"});
+    CHECK(dlq.headers[3] == std::pair<std::string, std::string>{"dlq_attempts", "4"});
+}

@@ -1,14 +1,15 @@
 // libFuzzer target: raw bytes as a bus message value, decoded the way the credit and decision handlers
-// decode theirs (envelope + require_string/int/money), then fed to the pure scoring and decision rules.
+// decode theirs (envelope + require_string/int/money), then fed to the pure scoring and decision rules; the
+// credit report a valid submission yields is encoded and must decode again.
 // bus::poison_message is the expected rejection; anything else escaping, a crash or a sanitizer report is
 // a bug.
 #include <prequal/bus/envelope.hpp>
 #include <prequal/core/money.hpp>
 #include <prequal/credit/score.hpp>
 #include <prequal/decision/decide.hpp>
+#include <prequal/events/topics.hpp>
 
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <cstdint>
 #include <cstdio>
@@ -32,33 +33,9 @@ void check_round_trip(core::money m) {
     if (core::money::parse(text, back) != core::money_error::none || back != m) fail("money round trip:", text);
 }
 
-// The credit handler's decoding (modules/credit/src/credit_module.cpp), minus decryption: the sealed PAN
-// text stands in for the PAN, which compute_score accepts as any string.
-void decode_submitted(std::string_view payload) {
-    const bus::envelope in = bus::decode_envelope(payload, "loan_application_submitted");
-    const std::string key_id = bus::require_string(in.body, "pan_key_id");
-    const std::string sealed = bus::require_string(in.body, "pan_number_encrypted");
-    const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
-    const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
-    const std::string loan_type = bus::optional_string(in.body, "loan_type");
-    check_round_trip(income);
-    check_round_trip(loan);
-    const int score = credit::compute_score(sealed, income, loan_type, in.application_id);
-    if (score < credit::min_score || score > credit::max_score) fail("score out of range");
-
-    boost::json::object out;
-    out["application_id"] = in.application_id;
-    out["request_id"] = in.request_id;
-    out["cibil_score"] = score;
-    out["monthly_income_inr"] = income.to_string();
-    out["loan_amount_inr"] = loan.to_string();
-    out["loan_type"] = loan_type.empty() ? boost::json::value(nullptr) : boost::json::value(loan_type);
-    (void)boost::json::serialize(out);
-}
-
 // The decision handler's decoding (modules/decision/src/decision_module.cpp) and the pure rule.
 void decode_credit_report(std::string_view payload) {
-    const bus::envelope in = bus::decode_envelope(payload, "credit_report_generated");
+    const bus::envelope in = bus::decode_envelope(payload, events::credit_report_generated);
     const int score = static_cast<int>(bus::require_int(in.body, "cibil_score", 300, 900));
     const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
     const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
@@ -70,6 +47,37 @@ void decode_credit_report(std::string_view payload) {
     if (rejected != (score < decision::min_approval_score)) fail("rejection does not follow the score");
     if (d.max_approved) check_round_trip(*d.max_approved);
     (void)decision::to_string(d.status);
+}
+
+// The credit handler's decoding (modules/credit/src/credit_module.cpp), minus decryption: the sealed PAN
+// text stands in for the PAN, which compute_score accepts as any string.
+void decode_submitted(std::string_view payload) {
+    const bus::envelope in = bus::decode_envelope(payload, events::application_submitted);
+    const std::string key_id = bus::require_string(in.body, "pan_key_id");
+    const std::string sealed = bus::require_string(in.body, "pan_number_encrypted");
+    const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
+    const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
+    const std::string loan_type = bus::optional_string(in.body, "loan_type");
+    check_round_trip(income);
+    check_round_trip(loan);
+    const int score = credit::compute_score(sealed, income, loan_type, in.application_id);
+    if (score < credit::min_score || score > credit::max_score) fail("score out of range");
+
+    // The credit report the handler would publish (its message id stands in for a fresh UUID) must decode
+    // the way the decision handler decodes it.
+    const bus::outgoing_envelope credit_report{in.message_id, events::credit_report_generated, in.occurred_at,
+                                               in.application_id, in.request_id};
+    boost::json::object fields;
+    fields["cibil_score"] = score;
+    fields["monthly_income_inr"] = income.to_string();
+    fields["loan_amount_inr"] = loan.to_string();
+    fields["loan_type"] = loan_type.empty() ? boost::json::value(nullptr) : boost::json::value(loan_type);
+    const std::string encoded = bus::encode_envelope(credit_report, fields);
+    try {
+        decode_credit_report(encoded);
+    } catch (const bus::poison_message& e) {
+        fail("the encoded credit report does not decode:", e.what());
+    }
 }
 
 // PREQUAL_FUZZ_VERBOSE=1 prints each decoding's outcome: handy when replaying one input.

@@ -1,8 +1,12 @@
-// Strict decoding of the common message fields. Every failure is a poison_message with a specific reason.
+// Strict decoding of the common message fields (every failure is a poison_message with a specific reason),
+// and their one encoder.
 #include <prequal/bus/envelope.hpp>
 #include <prequal/core/ids.hpp>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cassert>
 
 #include <limits>
 
@@ -71,6 +75,30 @@ envelope decode_envelope(std::string_view payload, std::string_view expected_eve
     if (!core::is_uuid(e.application_id)) throw poison_message("application_id must be a UUID");
     e.request_id = optional_string(e.body, "request_id");
     return e;
+}
+
+std::string encode_envelope(const outgoing_envelope& e, const json::object& fields) {
+    json::object out(6 + fields.size());
+    out.emplace("message_id", e.message_id);
+    out.emplace("message_version", message_version);
+    out.emplace("event_type", e.event_type);
+    out.emplace("occurred_at", e.occurred_at);
+    out.emplace("application_id", e.application_id);
+    out.emplace("request_id", e.request_id);
+    for (const auto& field : fields) {
+        [[maybe_unused]] const bool added = out.emplace(field.key(), field.value()).second;
+        assert(added && "an event field repeats a common envelope field");
+    }
+    return json::serialize(out);
+}
+
+std::vector<std::pair<std::string, std::string>> headers_for(std::string_view message_id,
+                                                             std::string_view event_type,
+                                                             std::string_view request_id) {
+    return {{"message_id", std::string(message_id)},
+            {"event_type", std::string(event_type)},
+            {"message_version", std::to_string(message_version)},
+            {"request_id", std::string(request_id)}};
 }
 
 }  // namespace prequal::bus

@@ -2,6 +2,8 @@
 // bootstrap list.
 #pragma once
 
+#include <prequal/events/topics.hpp>
+
 #include <string>
 #include <vector>
 
@@ -9,8 +11,8 @@ namespace prequal::kafka_fixture {
 
 /// The project's topics, created on start unless --topics says otherwise.
 inline const std::vector<std::string> default_topics{
-    "loan_applications_submitted", "credit_reports_generated", "loan_applications_submitted_dlq",
-    "credit_reports_generated_dlq"};
+    std::string(events::submitted_topic), std::string(events::credit_reports_topic),
+    std::string(events::submitted_dlq_topic), std::string(events::credit_reports_dlq_topic)};
 
 struct fixture_options {
     int brokers = 3;

@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace prequal::bus {
 
@@ -27,6 +29,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The message_version every message carries and decode_envelope accepts (in the value and, as text, in the
+/// message_version header).
 inline constexpr int message_version = 1;
 
 struct envelope {
@@ -40,6 +44,25 @@ struct envelope {
 
 /// Decodes and validates the common fields; throws poison_message naming the problem.
 envelope decode_envelope(std::string_view payload, std::string_view expected_event_type);
+
+/// The common fields of an event to publish; message_version is added by encode_envelope.
+struct outgoing_envelope {
+    std::string_view message_id;      // UUID, unique per event
+    std::string_view event_type;
+    std::string_view occurred_at;     // core::now_utc_millis() when the event happened
+    std::string_view application_id;  // UUID; also the message key
+    std::string_view request_id;      // may be empty (written as "")
+};
+
+/// The message value of an event: message_id, message_version, event_type, occurred_at, application_id,
+/// request_id, then the event's own `fields` in their order, as compact JSON. decode_envelope accepts it.
+/// `fields` must not repeat a common field.
+std::string encode_envelope(const outgoing_envelope& e, const boost::json::object& fields);
+
+/// The bus headers of an event, in this order: message_id, event_type, message_version, request_id.
+std::vector<std::pair<std::string, std::string>> headers_for(std::string_view message_id,
+                                                             std::string_view event_type,
+                                                             std::string_view request_id);
 
 /// A required string field of `body`; throws poison_message when absent or not a string.
 std::string require_string(const boost::json::object& body, std::string_view key);

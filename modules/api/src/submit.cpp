@@ -5,13 +5,14 @@
 
 #include <prequal/api/api_module.hpp>
 #include <prequal/api/application_request.hpp>
+#include <prequal/bus/envelope.hpp>
 #include <prequal/core/clock.hpp>
 #include <prequal/core/ids.hpp>
 #include <prequal/crypto/keys.hpp>
+#include <prequal/events/topics.hpp>
 #include <prequal/pg/error.hpp>
 
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace prequal::api {
 
@@ -23,19 +24,16 @@ namespace {
 std::string submitted_event(const std::string& message_id, const std::string& application_id,
                             const std::string& request_id, const crypto::sealed& pan,
                             const application_request& a) {
-    json::object e;
-    e["message_id"] = message_id;
-    e["message_version"] = 1;
-    e["event_type"] = "loan_application_submitted";
-    e["occurred_at"] = core::now_utc_millis();
-    e["application_id"] = application_id;
-    e["request_id"] = request_id;
-    e["pan_number_encrypted"] = pan.ciphertext_b64;
-    e["pan_key_id"] = pan.key_id;
-    e["monthly_income_inr"] = a.monthly_income.to_string();
-    e["loan_amount_inr"] = a.loan_amount.to_string();
-    e["loan_type"] = a.loan_type.empty() ? json::value(nullptr) : json::value(a.loan_type);
-    return json::serialize(e);
+    const std::string occurred_at = core::now_utc_millis();
+    const bus::outgoing_envelope envelope{message_id, events::application_submitted, occurred_at,
+                                          application_id, request_id};
+    json::object fields;
+    fields["pan_number_encrypted"] = pan.ciphertext_b64;
+    fields["pan_key_id"] = pan.key_id;
+    fields["monthly_income_inr"] = a.monthly_income.to_string();
+    fields["loan_amount_inr"] = a.loan_amount.to_string();
+    fields["loan_type"] = a.loan_type.empty() ? json::value(nullptr) : json::value(a.loan_type);
+    return bus::encode_envelope(envelope, fields);
 }
 
 }  // namespace

@@ -6,10 +6,10 @@
 #include <prequal/core/ids.hpp>
 #include <prequal/credit/credit_module.hpp>
 #include <prequal/credit/score.hpp>
+#include <prequal/events/topics.hpp>
 #include <prequal/outbox/outage_guard.hpp>
 
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace prequal::credit {
 
@@ -33,7 +33,7 @@ void credit_module::subscribe(bus::message_bus& bus) {
 }
 
 boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
-    const bus::envelope in = bus::decode_envelope(msg.payload, "loan_application_submitted");
+    const bus::envelope in = bus::decode_envelope(msg.payload, events::application_submitted);
     const std::string key_id = bus::require_string(in.body, "pan_key_id");
     const std::string sealed = bus::require_string(in.body, "pan_number_encrypted");
     const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
@@ -45,18 +45,15 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
     const int score = compute_score(*pan, income, loan_type, in.application_id);
 
     const std::string report_id = core::new_uuid();
-    json::object out;
-    out["message_id"] = report_id;
-    out["message_version"] = bus::message_version;
-    out["event_type"] = "credit_report_generated";
-    out["occurred_at"] = core::now_utc_millis();
-    out["application_id"] = in.application_id;
-    out["request_id"] = in.request_id;
-    out["cibil_score"] = score;
-    out["monthly_income_inr"] = income.to_string();
-    out["loan_amount_inr"] = loan.to_string();
-    out["loan_type"] = loan_type.empty() ? json::value(nullptr) : json::value(loan_type);
-    const std::string payload = json::serialize(out);
+    const std::string occurred_at = core::now_utc_millis();
+    const bus::outgoing_envelope envelope{report_id, events::credit_report_generated, occurred_at,
+                                          in.application_id, in.request_id};
+    json::object fields;
+    fields["cibil_score"] = score;
+    fields["monthly_income_inr"] = income.to_string();
+    fields["loan_amount_inr"] = loan.to_string();
+    fields["loan_type"] = loan_type.empty() ? json::value(nullptr) : json::value(loan_type);
+    const std::string payload = bus::encode_envelope(envelope, fields);
 
     auto r = co_await pool_.execute(queries::record_report,
                                     pg::args(options_.group, in.message_id, in.application_id, score,

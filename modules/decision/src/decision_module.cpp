@@ -4,6 +4,7 @@
 #include <prequal/bus/envelope.hpp>
 #include <prequal/decision/decide.hpp>
 #include <prequal/decision/decision_module.hpp>
+#include <prequal/events/topics.hpp>
 #include <prequal/outbox/inbox.hpp>
 #include <prequal/outbox/outage_guard.hpp>
 
@@ -28,7 +29,7 @@ void decision_module::subscribe(bus::message_bus& bus) {
 }
 
 boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
-    const bus::envelope in = bus::decode_envelope(msg.payload, "credit_report_generated");
+    const bus::envelope in = bus::decode_envelope(msg.payload, events::credit_report_generated);
     const int score = static_cast<int>(bus::require_int(in.body, "cibil_score", 300, 900));
     const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
     const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);

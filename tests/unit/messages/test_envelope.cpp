@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <prequal/bus/envelope.hpp>
+#include <prequal/bus/message.hpp>
+#include <prequal/events/topics.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,6 +12,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bus = prequal::bus;
@@ -221,4 +224,65 @@ TEST_CASE("unit: require_money accepts exact amounts within bounds and rejects t
     CHECK_THROWS_AS(bus::require_money(body, "x", money{}, bus::max_amount), bus::poison_message);
     CHECK_THROWS_AS(bus::require_money(body, "n", money{}, bus::max_amount), bus::poison_message);
     CHECK_THROWS_WITH(bus::require_money(body, "missing", money{}, bus::max_amount), Catch::Contains("missing"));
+}
+
+TEST_CASE("unit: encode_envelope writes the common fields first, then the event's, as compact JSON", "[unit]") {
+    const bus::outgoing_envelope e{message_id, event, "2026-11-21T10:00:00.123Z", application_id, "req-1"};
+    json::object fields;
+    fields["pan_number_encrypted"] = "AAECAwQFBgcICQoLDA0ODw==";
+    fields["pan_key_id"] = "k1";
+    fields["monthly_income_inr"] = "75000.00";
+    fields["loan_amount_inr"] = "500000.50";
+    fields["loan_type"] = nullptr;
+    // Byte for byte what api and credit wrote by hand before there was an encoder.
+    CHECK(bus::encode_envelope(e, fields) ==
+          std::string("{\"message_id\":\"9b2f3c1e-4d5a-4b6c-8d7e-0f1a2b3c4d5e\",\"message_version\":1,"
+                      "\"event_type\":\"loan_application_submitted\",\"occurred_at\":\"2026-11-21T10:00:00.123Z\","
+                      "\"application_id\":\"3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70\",\"request_id\":\"req-1\","
+                      "\"pan_number_encrypted\":\"AAECAwQFBgcICQoLDA0ODw==\",\"pan_key_id\":\"k1\","
+                      "\"monthly_income_inr\":\"75000.00\",\"loan_amount_inr\":\"500000.50\",\"loan_type\":null}"));
+    // An empty request id is written as "", and no fields at all is a valid message too.
+    const bus::outgoing_envelope bare{message_id, event, "2026-11-21T10:00:00.123Z", application_id, ""};
+    CHECK(bus::encode_envelope(bare, {}) ==
+          std::string("{\"message_id\":\"9b2f3c1e-4d5a-4b6c-8d7e-0f1a2b3c4d5e\",\"message_version\":1,"
+                      "\"event_type\":\"loan_application_submitted\",\"occurred_at\":\"2026-11-21T10:00:00.123Z\","
+                      "\"application_id\":\"3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70\",\"request_id\":\"\"}"));
+}
+
+TEST_CASE("unit: decode_envelope reads back what encode_envelope wrote", "[unit]") {
+    const bus::outgoing_envelope e{message_id, "credit_report_generated", "2026-11-22T01:00:00.000Z",
+                                   application_id, "req-\"quoted\"\n"};
+    json::object fields;
+    fields["cibil_score"] = 790;
+    fields["loan_type"] = "HOME";
+    const auto in = bus::decode_envelope(bus::encode_envelope(e, fields), "credit_report_generated");
+    CHECK(in.message_id == message_id);
+    CHECK(in.event_type == "credit_report_generated");
+    CHECK(in.occurred_at == "2026-11-22T01:00:00.000Z");
+    CHECK(in.application_id == application_id);
+    CHECK(in.request_id == "req-\"quoted\"\n");
+    CHECK(bus::require_int(in.body, "message_version", 0, 10) == bus::message_version);
+    CHECK(bus::require_int(in.body, "cibil_score", 300, 900) == 790);
+    CHECK(bus::optional_string(in.body, "loan_type") == "HOME");
+    CHECK(in.body.size() == 8);
+}
+
+TEST_CASE("unit: headers_for gives the bus headers of an event in their fixed order", "[unit]") {
+    const auto h = bus::headers_for(message_id, event, "req-1");
+    REQUIRE(h.size() == 4);
+    CHECK(h[0] == std::pair<std::string, std::string>{"message_id", message_id});
+    CHECK(h[1] == std::pair<std::string, std::string>{"event_type", event});
+    CHECK(h[2] == std::pair<std::string, std::string>{"message_version", "1"});
+    CHECK(h[3] == std::pair<std::string, std::string>{"request_id", "req-1"});
+    CHECK(bus::headers_for(message_id, event, "")[3].second.empty());
+}
+
+TEST_CASE("unit: the dead-letter topic names are the bus's dead-letter topics of the event topics", "[unit]") {
+    namespace events = prequal::events;
+    CHECK(bus::dlq_topic(events::submitted_topic) == events::submitted_dlq_topic);
+    CHECK(bus::dlq_topic(events::credit_reports_topic) == events::credit_reports_dlq_topic);
+    CHECK(events::submitted_topic == "loan_applications_submitted");  // contract section 3
+    CHECK(events::credit_reports_topic == "credit_reports_generated");
+    CHECK(events::application_submitted == "loan_application_submitted");
+    CHECK(events::credit_report_generated == "credit_report_generated");
 }

@@ -6,6 +6,7 @@
 #include <prequal/core/metrics.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/crypto/pan_index.hpp>
+#include <prequal/events/topics.hpp>
 #include <prequal/http/router.hpp>
 #include <prequal/pg/pool.hpp>
 
@@ -19,7 +20,7 @@
 namespace prequal::api {
 
 struct api_options {
-    std::string submitted_topic = "loan_applications_submitted";
+    std::string submitted_topic{events::submitted_topic};
 };
 
 /// What the API needs from the rest of the process.

@@ -6,6 +6,7 @@
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
+#include <prequal/events/topics.hpp>
 #include <prequal/pg/pool.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -17,8 +18,8 @@ namespace prequal::credit {
 
 struct credit_options {
     std::string group = "credit";
-    std::string input_topic = "loan_applications_submitted";
-    std::string output_topic = "credit_reports_generated";
+    std::string input_topic{events::submitted_topic};
+    std::string output_topic{events::credit_reports_topic};
 };
 
 class credit_module {

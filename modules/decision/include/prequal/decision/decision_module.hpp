@@ -5,6 +5,7 @@
 #include <prequal/bus/message_bus.hpp>
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
+#include <prequal/events/topics.hpp>
 #include <prequal/pg/pool.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -16,7 +17,7 @@ namespace prequal::decision {
 
 struct decision_options {
     std::string group = "decision";
-    std::string input_topic = "credit_reports_generated";
+    std::string input_topic{events::credit_reports_topic};
     int max_conflict_retries = 3;  // re-read and retry a version conflict this often, then dead-letter
 };
 

@@ -31,6 +31,27 @@ constexpr const char* usage_head =
     "Every option can also be set as an environment variable PREQUAL_<NAME> (e.g. PREQUAL_DATABASE_URL)\n"
     "or in a --config file of name=value lines; flags win over the environment, the environment over the file.\n";
 
+// Every default below is read from service_config, the one place they are spelled.
+const service_config defaults{};
+
+// A default duration in the unit of its option (whole milliseconds, seconds or hours).
+long in_ms(std::chrono::milliseconds d) { return static_cast<long>(d.count()); }
+long in_s(std::chrono::milliseconds d) {
+    return static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+long in_h(std::chrono::hours d) { return static_cast<long>(d.count()); }
+
+std::string default_listen() { return defaults.listen_host + ":" + std::to_string(defaults.listen_port); }
+
+std::string default_modules() {
+    std::string out;
+    for (const auto& [name, on] : {std::pair{"api", defaults.run_api},
+                                   std::pair{"credit", defaults.run_credit},
+                                   std::pair{"decision", defaults.run_decision}})
+        if (on) out += (out.empty() ? "" : ",") + std::string(name);
+    return out;
+}
+
 po::options_description database_options() {
     po::options_description d{"Database"};
     d.add_options()
@@ -38,41 +59,57 @@ po::options_description database_options() {
          "PostgreSQL cluster is created/started under --data-dir and stopped on exit. Unless it sets them, "
          "TCP keepalives (5 s idle, 2 s interval, 3 probes) and tcp_user_timeout=5000 are added, for both "
          "ends (the server's through options)")
-        ("data-dir", po::value<std::string>()->default_value("./var"), "directory for the private cluster and its keys")
+        ("data-dir", po::value<std::string>()->default_value(defaults.data_dir.string()),
+         "directory for the private cluster and its keys")
         ("sql-dir", po::value<std::string>(), "migrations directory (default: discovered next to the binary or in the source tree)")
-        ("db-pool-size", po::value<std::size_t>()->default_value(16), "database connections per process");
+        ("db-pool-size", po::value<std::size_t>()->default_value(defaults.db_pool_size),
+         "database connections per process");
     return d;
 }
 
 po::options_description serve_options() {
     po::options_description d{"Serve"};
     d.add_options()
-        ("bus", po::value<std::string>()->default_value("memory"), "message bus: memory | kafka")
-        ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HTTP address HOST:PORT (numeric host)")
-        ("modules", po::value<std::string>()->default_value("api,credit,decision"), "modules this process runs (any subset)")
+        ("bus", po::value<std::string>()->default_value(defaults.bus), "message bus: memory | kafka")
+        ("listen", po::value<std::string>()->default_value(default_listen()),
+         "HTTP address HOST:PORT (numeric host)")
+        ("modules", po::value<std::string>()->default_value(default_modules()),
+         "modules this process runs (any subset)")
         ("kafka-brokers", po::value<std::string>(), "HOST:PORT,... (required with --bus=kafka)")
         ("kafka-property", po::value<std::vector<std::string>>()->composing(),
          "KEY=VALUE librdkafka property for every Kafka client (repeatable), e.g. security.protocol=SASL_SSL")
-        ("topic-submitted", po::value<std::string>()->default_value("loan_applications_submitted"), "topic of submitted applications")
-        ("topic-credit-reports", po::value<std::string>()->default_value("credit_reports_generated"), "topic of credit reports")
-        ("credit-group", po::value<std::string>()->default_value("credit"), "consumer group of the credit module")
-        ("decision-group", po::value<std::string>()->default_value("decision"), "consumer group of the decision module")
+        ("topic-submitted", po::value<std::string>()->default_value(defaults.submitted_topic),
+         "topic of submitted applications")
+        ("topic-credit-reports", po::value<std::string>()->default_value(defaults.credit_topic),
+         "topic of credit reports")
+        ("credit-group", po::value<std::string>()->default_value(defaults.credit_group),
+         "consumer group of the credit module")
+        ("decision-group", po::value<std::string>()->default_value(defaults.decision_group),
+         "consumer group of the decision module")
         ("encryption-keys", po::value<std::string>(), "AES-256 keys ID:BASE64[,ID:BASE64...]; the first encrypts")
         ("pan-index-key", po::value<std::string>(), "BASE64 key (>= 32 bytes) of the PAN look-up HMAC")
-        ("bus-partitions", po::value<std::size_t>()->default_value(16), "memory bus: partitions (handler concurrency) per group")
-        ("bus-max-attempts", po::value<int>()->default_value(5), "deliveries before a message is dead-lettered")
-        ("shutdown-timeout-ms", po::value<long>()->default_value(15000), "how long a graceful stop may take")
-        ("read-timeout-ms", po::value<long>()->default_value(10000), "HTTP: time allowed to receive one request")
-        ("idle-timeout-ms", po::value<long>()->default_value(30000), "HTTP: keep-alive idle time")
-        ("db-operation-timeout-ms", po::value<long>()->default_value(10000),
+        ("bus-partitions", po::value<std::size_t>()->default_value(defaults.bus_partitions),
+         "memory bus: partitions (handler concurrency) per group")
+        ("bus-max-attempts", po::value<int>()->default_value(defaults.bus_max_attempts),
+         "deliveries before a message is dead-lettered")
+        ("shutdown-timeout-ms", po::value<long>()->default_value(in_ms(defaults.shutdown_timeout)),
+         "how long a graceful stop may take")
+        ("read-timeout-ms", po::value<long>()->default_value(in_ms(defaults.read_timeout)),
+         "HTTP: time allowed to receive one request")
+        ("idle-timeout-ms", po::value<long>()->default_value(in_ms(defaults.idle_timeout)),
+         "HTTP: keep-alive idle time")
+        ("db-operation-timeout-ms", po::value<long>()->default_value(in_ms(defaults.db_operation_timeout)),
          "database: deadline of one statement or batch on a pooled connection; a connection that misses "
          "it is discarded and counts toward the circuit breaker")
-        ("max-connections", po::value<std::size_t>()->default_value(1024), "HTTP: concurrent connections")
-        ("stuck-after-seconds", po::value<long>()->default_value(300),
+        ("max-connections", po::value<std::size_t>()->default_value(defaults.max_connections),
+         "HTTP: concurrent connections")
+        ("stuck-after-seconds", po::value<long>()->default_value(in_s(defaults.stuck_after)),
          "re-drive an application still PENDING this long after submission")
-        ("redrive-interval-seconds", po::value<long>()->default_value(30), "how often to look for stuck applications")
-        ("retention-interval-seconds", po::value<long>()->default_value(600), "how often the retention jobs run")
-        ("bus-retention-hours", po::value<long>()->default_value(168),
+        ("redrive-interval-seconds", po::value<long>()->default_value(in_s(defaults.redrive_interval)),
+         "how often to look for stuck applications")
+        ("retention-interval-seconds", po::value<long>()->default_value(in_s(defaults.retention_interval)),
+         "how often the retention jobs run")
+        ("bus-retention-hours", po::value<long>()->default_value(in_h(defaults.bus_retention)),
          "bus retention: processed-message records older than this are deleted");
     return d;
 }
@@ -82,7 +119,8 @@ po::options_description common_options() {
     d.add_options()
         ("help,h", "show this help")
         ("config", po::value<std::string>(), "file of name=value lines (option names without --)")
-        ("log-level", po::value<std::string>()->default_value("info"), "debug | info | warn | error");
+        ("log-level", po::value<std::string>()->default_value(defaults.log_level),
+         "debug | info | warn | error");
     return d;
 }
 

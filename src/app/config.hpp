@@ -2,6 +2,8 @@
 // variables and an optional --config file (flags win over the environment, the environment over the file).
 #pragma once
 
+#include <prequal/events/topics.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -23,8 +25,8 @@ struct service_config {
     bool run_decision = true;
     std::string kafka_brokers;
     std::vector<std::pair<std::string, std::string>> kafka_properties;  // librdkafka pass-through
-    std::string submitted_topic = "loan_applications_submitted";
-    std::string credit_topic = "credit_reports_generated";
+    std::string submitted_topic{events::submitted_topic};
+    std::string credit_topic{events::credit_reports_topic};
     std::string credit_group = "credit";
     std::string decision_group = "decision";
     std::string encryption_keys;                   // ID:BASE64[,ID:BASE64...]

@@ -50,7 +50,7 @@ inline constexpr pg::statement dead_letter{
 // replayed event is simply no longer dead).
 inline constexpr pg::statement dead_events{
     "",
-    "SELECT id, topic, application_id::text AS message_key, message_id::text AS message_id,"
+    "SELECT id, topic, aggregate_key AS message_key, message_id::text AS message_id,"
     " 'outbox-publisher' AS consumer_group, coalesce(last_error, '') AS reason,"
     " " PREQUAL_OPS_TS("created_at") " AS created_at, NULL AS replayed_at, payload,"
     " json_build_object('event_type', event_type, 'attempts', attempts, 'request_id', request_id)::text"
@@ -58,7 +58,7 @@ inline constexpr pg::statement dead_events{
 
 inline constexpr pg::statement outbox_event{
     "",
-    "SELECT id, topic, application_id::text AS message_key, message_id::text AS message_id,"
+    "SELECT id, topic, aggregate_key AS message_key, message_id::text AS message_id,"
     " 'outbox-publisher' AS consumer_group, coalesce(last_error, '') AS reason,"
     " " PREQUAL_OPS_TS("created_at") " AS created_at, NULL AS replayed_at, payload,"
     " json_build_object('event_type', event_type, 'attempts', attempts, 'request_id', request_id,"
@@ -88,11 +88,11 @@ struct locked_dead_letter_row {
 // again, so consumers that did process it deduplicate; when it is gone (archived, or the message never
 // came from this outbox) a new event with that message id is written. A message without a valid id gets
 // one derived from the dead letter's id, so replaying it twice still yields one event.
-// $1 message id or '', $2 dead letter id, $3 application id, $4 topic, $5 event type, $6 request id, $7 payload.
+// $1 message id or '', $2 dead letter id, $3 aggregate key (the message key), $4 topic, $5 event type, $6 request id, $7 payload.
 inline constexpr pg::statement requeue_message{
     "",
-    "INSERT INTO outbox_events (message_id, application_id, topic, event_type, request_id, payload)"
-    " VALUES (coalesce(nullif($1, '')::uuid, md5('prequal-dlq-replay:' || $2)::uuid), $3::uuid, $4,"
+    "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, request_id, payload)"
+    " VALUES (coalesce(nullif($1, '')::uuid, md5('prequal-dlq-replay:' || $2)::uuid), $3, $4,"
     " coalesce(nullif($5, ''), 'replayed'), nullif($6, ''), $7)"
     " ON CONFLICT (message_id) DO UPDATE SET published_at = NULL, dead = false, attempts = 0,"
     " next_attempt_at = now(), last_error = NULL"

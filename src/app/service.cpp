@@ -3,6 +3,7 @@
 #include "service.hpp"
 
 #include <prequal/api/api_module.hpp>
+#include <prequal/api/applications_owner.hpp>
 #include <prequal/bus/kafka_bus.hpp>
 #include <prequal/bus/memory_bus.hpp>
 #include <prequal/credit/credit_module.hpp>
@@ -88,6 +89,7 @@ struct service::impl {
     std::unique_ptr<pg::pool> pool;
     std::unique_ptr<bus::message_bus> bus;
     std::unique_ptr<outbox::publisher> publisher;
+    outbox::aggregate_owner applications;
     std::unique_ptr<outbox::redriver> redriver;
     std::unique_ptr<outbox::retention> retention;
     std::unique_ptr<credit::credit_module> credit;
@@ -175,11 +177,16 @@ asio::awaitable<void> service::impl::main() {
     outbox::redriver_options ro;
     ro.stuck_after = config.stuck_after;
     ro.interval = config.redrive_interval;
-    redriver = std::make_unique<outbox::redriver>(ex, *pool, ro, wake, log.child("redriver"), metrics);
+    // The api module owns the applications behind the outbox's events; every process re-drives and
+    // retains them, whichever modules it runs.
+    applications = api::applications_owner(metrics);
+    redriver = std::make_unique<outbox::redriver>(ex, *pool, applications, ro, wake, log.child("redriver"), metrics);
     outbox::retention_options rt;
     rt.interval = config.retention_interval;
     rt.processed_messages_age = config.bus_retention;
-    retention = std::make_unique<outbox::retention>(ex, *pool, rt, log.child("retention"), metrics);
+    std::vector<outbox::retention_job> owner_jobs{api::idempotency_key_retention(api::idempotency_window)};
+    retention = std::make_unique<outbox::retention>(ex, *pool, applications, std::move(owner_jobs), rt,
+                                                    log.child("retention"), metrics);
     if (config.run_credit) {
         credit::credit_options co;
         co.group = config.credit_group;
@@ -217,7 +224,7 @@ asio::awaitable<void> service::impl::main() {
 
     if (!bus->durable()) {
         // The in-memory queue died with any previous process: re-drive every unfinished application.
-        const auto n = co_await publisher->requeue_unfinished();
+        const auto n = co_await publisher->requeue_unfinished(applications);
         if (n > 0) log.info("re-driving unfinished work from the outbox", {{"events", std::to_string(n)}});
     }
     if (handle_signals) {

@@ -51,6 +51,18 @@ struct publisher::impl {
     core::counter& dead;
     core::histogram& batch_seconds;
 
+    // Events claimed per batch: options.batch_size, halved after a batch that timed out (a statement that
+    // no longer fits the operation timeout must get cheaper, not be retried as is), doubled back after
+    // each success.
+    std::size_t claim_size = options.batch_size;
+
+    void shrink_after(const pg::error& e) {
+        const bool too_slow = e.code() == pg::errc::timeout || e.sqlstate() == "57014";  // 57014: canceled
+        if (too_slow) claim_size = std::max<std::size_t>(1, claim_size / 2);
+        log.warn("outbox batch failed",
+                 {{"error", e.what()}, {"next_batch_size", std::to_string(claim_size)}});
+    }
+
     std::chrono::milliseconds backoff_for(std::int64_t attempts) const {
         auto b = options.initial_backoff;
         for (std::int64_t i = 0; i < attempts && b < options.max_backoff; ++i) b *= 2;
@@ -66,6 +78,8 @@ publisher::publisher(asio::any_io_executor ex, pg::pool& pool, bus::message_bus&
 
 publisher::~publisher() = default;
 
+std::size_t publisher::claim_size() const { return impl_->claim_size; }
+
 void publisher::wake() {
     impl_->woken = true;
     impl_->timer.cancel();
@@ -77,8 +91,12 @@ void publisher::stop() {
     impl_->listen_retry.cancel();
 }
 
-asio::awaitable<std::int64_t> publisher::requeue_unfinished() {
-    auto r = co_await impl_->pool.execute(queries::requeue_unfinished);
+asio::awaitable<std::int64_t> publisher::requeue_unfinished(const aggregate_owner& owner) {
+    // Runs once at start-up, so the statement is composed here and not prepared.
+    const std::string sql = "WITH u AS (" + owner.unfinished_keys +
+                            ") UPDATE outbox_events e SET published_at = NULL FROM u"
+                            " WHERE e.aggregate_key = u.aggregate_key AND e.published_at IS NOT NULL";
+    auto r = co_await impl_->pool.execute(pg::statement{"", sql});
     co_return r.affected_rows();
 }
 
@@ -103,7 +121,7 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     auto& s = *impl_;
     const auto started = std::chrono::steady_clock::now();
     auto conn = co_await s.pool.acquire();
-    const std::string limit = std::to_string(s.options.batch_size);
+    const std::string limit = std::to_string(s.claim_size);
     pg::steps claim{{pg::begin, {}}, {queries::claim_batch, pg::args(limit)}};
     auto results = co_await conn->pipeline(std::move(claim));
     const pg::result& rows = results[1];
@@ -242,12 +260,16 @@ asio::awaitable<void> publisher::run() {
         try {
             n = co_await publish_batch();
             error_pause = std::chrono::milliseconds{100};
+            s.claim_size = std::min(s.claim_size * 2, s.options.batch_size);
+        } catch (const pg::error& e) {
+            failed = true;
+            s.shrink_after(e);
         } catch (const std::exception& e) {
             failed = true;
             s.log.warn("outbox batch failed", {{"error", e.what()}});
         }
         if (s.stopping) break;
-        if (n >= s.options.batch_size || (s.woken && !failed)) continue;  // more work is likely waiting
+        if (n >= s.claim_size || (s.woken && !failed)) continue;  // more work is likely waiting
         s.timer.expires_after(failed ? error_pause : s.options.safety_poll);
         if (failed) error_pause = std::min(error_pause * 2, std::chrono::milliseconds{5000});
         boost::system::error_code ec;

@@ -13,59 +13,48 @@ namespace asio = boost::asio;
 
 namespace {
 
-struct job {
-    const char* name;
-    const char* lock_key;  // advisory lock id (bigint as text), one per job
-    pg::statement batch;   // $1 age (ms), $2 batch size; affects at most $2 rows
-    std::chrono::milliseconds retention_options::*age;
-};
-
 // The time condition is repeated outside the sub-select: a row changed concurrently is re-checked there.
-constexpr pg::statement delete_processed{
-    "retention_processed_messages",
+constexpr std::string_view delete_processed =
     "DELETE FROM processed_messages WHERE ctid IN (SELECT ctid FROM processed_messages"
     " WHERE processed_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2::int)"
-    " AND processed_at < now() - $1::bigint * interval '1 millisecond'"};
+    " AND processed_at < now() - $1::bigint * interval '1 millisecond'";
 
-// Never moves an unpublished event, nor any event of a still-PENDING application (the re-driver replays
-// that history). Rows the publisher or a replay holds are skipped and rechecked.
-constexpr pg::statement archive_outbox{
-    "retention_outbox_archive",
-    "WITH moved AS (DELETE FROM outbox_events WHERE id IN (SELECT e.id FROM outbox_events e"
-    "  WHERE e.published_at IS NOT NULL AND e.published_at < now() - $1::bigint * interval '1 millisecond'"
-    "  AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.id = e.application_id AND a.status = 'PENDING')"
-    "  ORDER BY e.published_at LIMIT $2::int FOR UPDATE SKIP LOCKED)"
-    " AND published_at IS NOT NULL"
-    " RETURNING id, message_id, application_id, topic, event_type, request_id, payload, created_at,"
-    " published_at, attempts, last_error)"
-    " INSERT INTO outbox_events_archive (id, message_id, application_id, topic, event_type, request_id, payload,"
-    " created_at, published_at, attempts, last_error)"
-    " SELECT id, message_id, application_id, topic, event_type, request_id, payload, created_at, published_at,"
-    " attempts, last_error FROM moved"};
-
-constexpr pg::statement delete_idempotency{
-    "retention_idempotency_keys",
-    "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
-    " WHERE created_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2::int)"
-    " AND created_at < now() - $1::bigint * interval '1 millisecond'"};
+// Never moves an unpublished event, nor any event of an unfinished aggregate (the re-driver replays that
+// history; the owner says what unfinished means). Rows the publisher or a replay holds are skipped and
+// rechecked.
+std::string archive_outbox(const aggregate_owner& owner) {
+    return "WITH moved AS (DELETE FROM outbox_events WHERE id IN (SELECT e.id FROM outbox_events e"
+           "  WHERE e.published_at IS NOT NULL AND e.published_at < now() - $1::bigint * interval '1 millisecond'"
+           "  AND NOT (" + with_key(owner.is_unfinished, "e.aggregate_key") + ")"
+           "  ORDER BY e.published_at LIMIT $2::int FOR UPDATE SKIP LOCKED)"
+           " AND published_at IS NOT NULL"
+           " RETURNING id, message_id, aggregate_key, topic, event_type, request_id, payload, created_at,"
+           " published_at, attempts, last_error)"
+           " INSERT INTO outbox_events_archive (id, message_id, aggregate_key, topic, event_type, request_id,"
+           " payload, created_at, published_at, attempts, last_error)"
+           " SELECT id, message_id, aggregate_key, topic, event_type, request_id, payload, created_at,"
+           " published_at, attempts, last_error FROM moved";
+}
 
 constexpr pg::statement try_lock{"", "SELECT pg_try_advisory_xact_lock($1::bigint)"};
 // A batch must never queue behind (or make others queue behind) a long lock.
 constexpr pg::statement short_lock_timeout{"", "SET LOCAL lock_timeout = '2s'"};
 
 // Lock ids: 0x7072657175616c00 ("prequal\0") + job number.
-constexpr job jobs[] = {
-    {"processed_messages", "8102650217567972353", delete_processed, &retention_options::processed_messages_age},
-    {"outbox_archive", "8102650217567972354", archive_outbox, &retention_options::outbox_archive_age},
-    {"idempotency_keys", "8102650217567972355", delete_idempotency, &retention_options::idempotency_key_age},
-};
+constexpr std::string_view processed_lock = "8102650217567972353";
+constexpr std::string_view archive_lock = "8102650217567972354";
 
 }  // namespace
 
-retention::retention(asio::any_io_executor ex, pg::pool& pool, retention_options options, core::logger log,
+retention::retention(asio::any_io_executor ex, pg::pool& pool, const aggregate_owner& owner,
+                     std::vector<retention_job> owner_jobs, retention_options options, core::logger log,
                      core::metrics_registry& metrics)
     : pool_{pool}, options_{options}, log_{std::move(log)}, metrics_{metrics}, timer_{ex} {
-    for (const auto& j : jobs) {  // register the series up front so /metrics shows zeros before the first run
+    jobs_.push_back({"processed_messages", std::string{processed_lock}, std::string{delete_processed},
+                     options_.processed_messages_age});
+    jobs_.push_back({"outbox_archive", std::string{archive_lock}, archive_outbox(owner), options_.outbox_archive_age});
+    for (auto& j : owner_jobs) jobs_.push_back(std::move(j));
+    for (const auto& j : jobs_) {  // register the series up front so /metrics shows zeros before the first run
         metrics_.get_counter("retention_rows_total", "Rows deleted or archived by a retention job", {{"job", j.name}});
         metrics_.get_histogram("retention_duration_seconds", "Duration of one run of a retention job",
                                {{"job", j.name}});
@@ -77,15 +66,16 @@ void retention::stop() {
     timer_.cancel();
 }
 
-asio::awaitable<retention_result> retention::run_job(const char* name, const char* lock_key, pg::statement batch_sql,
-                                                    std::chrono::milliseconds age_window) {
-    retention_result out{name, 0, false};
-    const std::string age = std::to_string(age_window.count());
+asio::awaitable<retention_result> retention::run_job(const retention_job& job) {
+    retention_result out{job.name, 0, false};
+    const std::string age = std::to_string(job.age.count());
+    const std::string prepared_name = "retention_" + job.name;
+    const pg::statement batch_sql{prepared_name, job.batch_sql};
     const std::string batch = std::to_string(options_.batch_size);
     const auto batch_size = static_cast<std::int64_t>(options_.batch_size);
     while (!stopping_) {
         auto conn = co_await pool_.acquire();
-        pg::steps lock{{pg::begin, {}}, {short_lock_timeout, {}}, {try_lock, pg::args(std::string_view{lock_key})}};
+        pg::steps lock{{pg::begin, {}}, {short_lock_timeout, {}}, {try_lock, pg::args(std::string_view{job.lock_key})}};
         auto locked = co_await conn->pipeline(std::move(lock));
         if (!locked[2].get_bool(0, 0)) {
             co_await conn->execute(pg::rollback);
@@ -105,10 +95,10 @@ asio::awaitable<retention_result> retention::run_job(const char* name, const cha
 
 asio::awaitable<std::vector<retention_result>> retention::run_once() {
     std::vector<retention_result> results;
-    for (const auto& j : jobs) {
+    for (const auto& j : jobs_) {
         if (stopping_) break;
         const auto started = std::chrono::steady_clock::now();
-        auto r = co_await run_job(j.name, j.lock_key, j.batch, options_.*j.age);
+        auto r = co_await run_job(j);
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         metrics_.get_counter("retention_rows_total", "", {{"job", j.name}}).inc(static_cast<std::uint64_t>(r.rows));
         if (!r.skipped) metrics_.get_histogram("retention_duration_seconds", "", {{"job", j.name}}).observe(seconds);

@@ -58,7 +58,10 @@ connection_parameters with_tcp_liveness(std::string_view conninfo, const tcp_liv
     add("options", "-c tcp_keepalives_idle=" + std::to_string(settings.keepalives_idle.count()) +
                        " -c tcp_keepalives_interval=" + std::to_string(settings.keepalives_interval.count()) +
                        " -c tcp_keepalives_count=" + std::to_string(settings.keepalives_count) +
-                       " -c tcp_user_timeout=" + std::to_string(settings.user_timeout.count()));
+                       " -c tcp_user_timeout=" + std::to_string(settings.user_timeout.count()) +
+                       // A statement whose client gave up (operation timeout, crash) is aborted within a
+                       // second instead of running to its end: abandoned statements must not pile up.
+                       " -c client_connection_check_interval=1000");
     return out;
 }
 

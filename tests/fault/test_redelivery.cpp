@@ -24,7 +24,7 @@ std::vector<prequal::bus::message> outbox_messages(const std::string& conninfo) 
     PGconn* c = PQconnectdb(conninfo.c_str());
     REQUIRE(PQstatus(c) == CONNECTION_OK);
     PGresult* r = PQexec(c,
-                         "SELECT topic, message_id, event_type, coalesce(request_id, ''), payload, application_id "
+                         "SELECT topic, message_id, event_type, coalesce(request_id, ''), payload, aggregate_key "
                          "FROM outbox_events ORDER BY id");
     REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
     std::vector<prequal::bus::message> out;

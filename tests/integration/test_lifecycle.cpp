@@ -6,6 +6,7 @@
 #include "support/pg_harness.hpp"
 
 #include <prequal/decision/decision_module.hpp>
+#include <prequal/api/applications_owner.hpp>
 #include <prequal/outbox/retention.hpp>
 #include <prequal/pg/pool.hpp>
 
@@ -256,7 +257,7 @@ TEST_CASE("integration: retention deletes and archives only what is older than i
     const std::string pending_app = "11111111-1111-4111-8111-111111111111";
     sql_value(db, "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, monthly_income, "
                   "loan_amount) VALUES ('" + pending_app + "', 'h', 'c', 'k', 'XXXXXX234F', 1, 1)");
-    const std::string event_columns = "INSERT INTO outbox_events (message_id, application_id, topic, event_type, "
+    const std::string event_columns = "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, "
                                       "payload, created_at, published_at, dead) ";
     // Old and published (3: archived), young published, old unpublished, old dead, old of a PENDING app.
     sql_value(db, event_columns + "SELECT gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now() - interval "
@@ -277,8 +278,12 @@ TEST_CASE("integration: retention deletes and archives only what is older than i
     prequal::pg::pool pool{ioc.get_executor(), po};
     prequal::outbox::retention_options ro;
     ro.batch_size = 2;  // several batches per job
-    prequal::outbox::retention job{ioc.get_executor(), pool, ro, prequal::core::logger{"test", prequal::core::log_level::error},
-                                   metrics};
+    // The jobs of a serving process: the platform's two, then the api module's (idempotency keys).
+    const auto applications = prequal::api::applications_owner(metrics);
+    std::vector<prequal::outbox::retention_job> owner_jobs{
+        prequal::api::idempotency_key_retention(prequal::api::idempotency_window)};
+    prequal::outbox::retention job{ioc.get_executor(), pool, applications, std::move(owner_jobs), ro,
+                                   prequal::core::logger{"test", prequal::core::log_level::error}, metrics};
     auto run = [&] {
         std::vector<prequal::outbox::retention_result> results;
         boost::asio::co_spawn(ioc, job.run_once(), [&](std::exception_ptr e, std::vector<prequal::outbox::retention_result> r) {
@@ -308,7 +313,7 @@ TEST_CASE("integration: retention deletes and archives only what is older than i
     CHECK(sql_count(db, "SELECT count(*) FROM outbox_events_archive") == 3);
     CHECK(sql_count(db, "SELECT count(*) FROM outbox_events") == 4);
     CHECK(sql_count(db, "SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 2);
-    CHECK(sql_count(db, "SELECT count(*) FROM outbox_events WHERE application_id = '" + pending_app + "'") == 1);
+    CHECK(sql_count(db, "SELECT count(*) FROM outbox_events WHERE aggregate_key = '" + pending_app + "'") == 1);
     CHECK(sql_count(db, "SELECT count(*) FROM idempotency_keys") == 1);
     CHECK(sql_value(db, "SELECT idempotency_key FROM idempotency_keys") == "young");
 

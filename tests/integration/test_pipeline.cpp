@@ -80,10 +80,10 @@ TEST_CASE("integration: a duplicate message injected into the bus is processed o
     for (const char* topic : {"loan_applications_submitted", "credit_reports_generated"}) {
         const std::string payload = sql_value(
             f.conninfo(), "SELECT payload FROM outbox_events WHERE topic = '" + std::string(topic) +
-                              "' AND application_id = '" + id + "'");
+                              "' AND aggregate_key = '" + id + "'");
         const std::string message_id = sql_value(
             f.conninfo(), "SELECT message_id FROM outbox_events WHERE topic = '" + std::string(topic) +
-                              "' AND application_id = '" + id + "'");
+                              "' AND aggregate_key = '" + id + "'");
         REQUIRE_FALSE(payload.empty());
         for (int i = 0; i < 2; ++i) {
             prequal::bus::message m;

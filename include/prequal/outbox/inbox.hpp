@@ -9,7 +9,6 @@ namespace prequal::outbox {
 /// $1 consumer group, $2 message id (uuid). Returns one row when the message is new.
 inline constexpr pg::statement record_processed{
     "inbox_record_processed",
-    "INSERT INTO processed_messages (consumer_group, message_id) VALUES ($1, $2::uuid) "
-    "ON CONFLICT DO NOTHING RETURNING 1"};
+    "SELECT 1 WHERE inbox_record($1, $2::uuid)"};
 
 }  // namespace prequal::outbox

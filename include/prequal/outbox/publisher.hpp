@@ -4,6 +4,8 @@
 // is only the safety net.
 #pragma once
 
+#include <prequal/outbox/aggregate_owner.hpp>
+
 #include <prequal/bus/message_bus.hpp>
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
@@ -46,10 +48,13 @@ public:
     /// Stops after the current batch.
     void stop();
 
-    /// Marks every published event of a still-PENDING application unpublished, so it is delivered again.
+    /// Marks every published event of an unfinished aggregate (as `owner` defines it) unpublished, so it is delivered again.
     /// Used at start-up with a non-durable bus: whatever the dead process had queued in memory is re-driven;
     /// idempotent consumers make the repeats harmless. Returns the number of events re-queued.
-    boost::asio::awaitable<std::int64_t> requeue_unfinished();
+    boost::asio::awaitable<std::int64_t> requeue_unfinished(const aggregate_owner& owner);
+
+    /// Events the next batch claims (batch_size, or less after batches that timed out).
+    std::size_t claim_size() const;
 
     /// One claim-publish-mark cycle; returns the number of events published (for tests and run()).
     boost::asio::awaitable<std::size_t> publish_batch();

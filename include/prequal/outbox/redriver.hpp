@@ -1,6 +1,9 @@
-// Re-drives stuck work: an application still PENDING long after submission (lost in-memory message,
-// dead-lettered and later fixed, expired bus retention...) gets its outbox history delivered again.
+// Re-drives stuck work: an aggregate still unfinished long after its first event (lost in-memory message,
+// dead-lettered and later fixed, expired bus retention...) gets its outbox history delivered again. What
+// "unfinished" and "stuck" mean is the owning module's (outbox::aggregate_owner).
 #pragma once
+
+#include <prequal/outbox/aggregate_owner.hpp>
 
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
@@ -17,42 +20,43 @@
 namespace prequal::outbox {
 
 struct redriver_options {
-    std::chrono::milliseconds stuck_after{std::chrono::minutes{5}};  // PENDING this long → re-driven
+    std::chrono::milliseconds stuck_after{std::chrono::minutes{5}};  // unfinished this long → re-driven
     std::chrono::milliseconds interval{std::chrono::seconds{30}};    // how often to look
-    std::chrono::milliseconds max_pause{std::chrono::hours{6}};      // cap of the per-application backoff
-    std::size_t batch_size = 500;                                    // applications per statement
+    std::chrono::milliseconds max_pause{std::chrono::hours{6}};      // cap of the per-aggregate backoff
+    std::size_t batch_size = 500;                                    // aggregates per statement
+    std::int64_t count_cap = 1000000;  // backlog gauges count at most this many rows (bounded passes)
 };
 
 class redriver {
 public:
     /// `wake` is called after events were re-queued (the publisher's wake()).
-    redriver(boost::asio::any_io_executor ex, pg::pool& pool, redriver_options options,
+    redriver(boost::asio::any_io_executor ex, pg::pool& pool, aggregate_owner owner, redriver_options options,
              std::function<void()> wake, core::logger log, core::metrics_registry& metrics);
 
-    /// Looks for stuck applications every interval until stop(). Never throws (errors are logged).
+    /// Looks for stuck aggregates every interval until stop(). Never throws (errors are logged).
     boost::asio::awaitable<void> run();
 
     /// Stops the loop (idempotent); a pass in progress completes first.
     void stop();
 
-    /// One pass: marks the outbox events of every stuck application unpublished again (and live, if they
-    /// were dead). Safe with several replicas (rows are locked with SKIP LOCKED). An application is
-    /// re-driven again only after stuck_after × 2^(times re-driven), capped at max_pause. Returns the
-    /// number of applications re-driven.
+    /// One pass: marks the outbox events of at most batch_size stuck aggregates unpublished again (and
+    /// live, if they were dead). Safe with several replicas (the owner locks its rows SKIP LOCKED). An
+    /// aggregate is re-driven again only after stuck_after × 2^(times re-driven), capped at max_pause.
+    /// Returns the number of aggregates re-driven.
     boost::asio::awaitable<std::int64_t> redrive_once();
 
-    /// Refreshes the backlog gauges (applications_pending, applications_oldest_pending_seconds,
+    /// Refreshes the owner's backlog gauges and the outbox's (
     /// outbox_events_unpublished, outbox_events_dead, dead_letters_unreplayed). run() calls it every pass.
     boost::asio::awaitable<void> observe_backlog();
 
 private:
     pg::pool& pool_;
+    aggregate_owner owner_;
+    std::string redrive_sql_;  // outlives every execute (the statement views it)
     redriver_options options_;
     std::function<void()> wake_;
     core::logger log_;
     core::counter& redriven_;
-    core::gauge& pending_;
-    core::gauge& oldest_pending_;
     core::gauge& unpublished_;
     core::gauge& dead_events_;
     core::gauge& dead_letters_;

@@ -21,7 +21,7 @@ namespace {
 
 const std::string server_side_defaults =
     "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 "
-    "-c tcp_user_timeout=5000";
+    "-c tcp_user_timeout=5000 -c client_connection_check_interval=1000";
 
 // The value of `keyword` (nullopt when absent); REQUIREs that it occurs at most once.
 std::optional<std::string> value_of(const pg::connection_parameters& p, const std::string& keyword) {
@@ -120,7 +120,7 @@ TEST_CASE("unit: pg conninfo merge leaves settings the user made alone, also thr
         CHECK(value_of(p, "tcp_user_timeout") == "4000");
         CHECK(value_of(p, "options") ==
               "-c tcp_keepalives_idle=1 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 "
-              "-c tcp_user_timeout=4000");
+              "-c tcp_user_timeout=4000 -c client_connection_check_interval=1000");
     }
 }
 

@@ -1,0 +1,25 @@
+// The api module owns the applications aggregate: it tells the platform's outbox which applications are
+// unfinished or stuck (outbox::aggregate_owner), keeps the applications backlog gauges, and supplies its own
+// retention job (idempotency keys).
+#pragma once
+
+#include <prequal/core/metrics.hpp>
+#include <prequal/outbox/aggregate_owner.hpp>
+#include <prequal/outbox/retention.hpp>
+
+#include <chrono>
+#include <cstdint>
+
+namespace prequal::api {
+
+/// PENDING applications are unfinished. Registers applications_pending and
+/// applications_oldest_pending_seconds; the count stops at `count_cap` so a refresh stays bounded.
+outbox::aggregate_owner applications_owner(core::metrics_registry& metrics, std::int64_t count_cap = 1000000);
+
+/// How long an Idempotency-Key is remembered (the contract says at least 24 hours).
+inline constexpr std::chrono::milliseconds idempotency_window{std::chrono::hours{24}};
+
+/// Deletes idempotency keys older than `age`.
+outbox::retention_job idempotency_key_retention(std::chrono::milliseconds age);
+
+}  // namespace prequal::api

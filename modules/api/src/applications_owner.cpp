@@ -1,0 +1,62 @@
+// The applications aggregate as the outbox sees it. Each statement walks a partial index and stops after its
+// batch, so its cost does not grow with the number of PENDING applications (docs/outbox-backlog.md).
+#include <prequal/api/applications_owner.hpp>
+#include <prequal/pg/statement.hpp>
+
+#include <string>
+
+namespace prequal::api {
+namespace {
+
+// Stuck: PENDING, older than $1 ms, not re-driven within its backoff ($1 ms doubling per re-drive, capped at
+// $3 ms), and no live unpublished event (else the publisher is still on it). At most $2, oldest first.
+constexpr std::string_view stuck_sql =
+    "UPDATE applications a SET last_redriven_at = now(), redrive_count = a.redrive_count + 1"
+    " FROM (SELECT id FROM applications"
+    "  WHERE status = 'PENDING' AND created_at < now() - $1::bigint * interval '1 millisecond'"
+    "  AND (last_redriven_at IS NULL OR last_redriven_at < now() - "
+    "   least($1::bigint * power(2, least(redrive_count, 30)), $3::bigint) * interval '1 millisecond')"
+    "  AND NOT outbox_has_unpublished(id::text)"
+    "  ORDER BY created_at LIMIT $2::int FOR UPDATE SKIP LOCKED) s"
+    " WHERE a.id = s.id RETURNING a.id::text AS aggregate_key";
+
+// $1 cap. The count walks applications_pending_created_at_idx up to the cap; the age is its first entry.
+constexpr pg::statement backlog{
+    "api_applications_backlog",
+    "SELECT (SELECT count(*) FROM (SELECT 1 FROM applications WHERE status = 'PENDING' LIMIT $1::bigint) s),"
+    " (SELECT coalesce(floor(extract(epoch FROM now() - min(created_at))), 0)::bigint FROM applications"
+    "  WHERE status = 'PENDING')"};
+
+// The time condition is repeated outside the sub-select: a row changed concurrently is re-checked there.
+constexpr std::string_view delete_idempotency =
+    "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys"
+    " WHERE created_at < now() - $1::bigint * interval '1 millisecond' LIMIT $2::int)"
+    " AND created_at < now() - $1::bigint * interval '1 millisecond'";
+
+}  // namespace
+
+outbox::aggregate_owner applications_owner(core::metrics_registry& metrics, std::int64_t count_cap) {
+    auto& pending = metrics.get_gauge("applications_pending",
+                                      "PENDING applications in the database (all replicas; refreshed each re-drive pass)");
+    auto& oldest = metrics.get_gauge("applications_oldest_pending_seconds",
+                                     "Age of the oldest PENDING application, 0 when none (refreshed each pass)");
+    outbox::aggregate_owner owner;
+    owner.unfinished_keys = "SELECT id::text AS aggregate_key FROM applications WHERE status = 'PENDING'";
+    owner.is_unfinished = "EXISTS (SELECT 1 FROM applications a WHERE a.id = ({key})::uuid AND a.status = 'PENDING')";
+    owner.stuck = std::string{stuck_sql};
+    owner.observe_backlog = [&pending, &oldest, cap = std::to_string(count_cap)](
+                                pg::pool& pool) -> boost::asio::awaitable<void> {
+        auto args = pg::args(cap);
+        auto r = co_await pool.execute(backlog, std::move(args));
+        pending.set(r.get_int(0, 0));
+        oldest.set(r.get_int(0, 1));
+    };
+    return owner;
+}
+
+outbox::retention_job idempotency_key_retention(std::chrono::milliseconds age) {
+    // Lock id: 0x7072657175616c00 ("prequal\0") + 3, as before the job moved here.
+    return {"idempotency_keys", "8102650217567972355", std::string{delete_idempotency}, age};
+}
+
+}  // namespace prequal::api

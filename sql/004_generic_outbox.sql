@@ -1,0 +1,52 @@
+-- 004: the outbox and the inbox become platform mechanisms that know nothing of applications, and every
+-- statement the publisher runs costs O(batch), not O(backlog). Forward-only; never edit once applied.
+
+-- An event belongs to an opaque aggregate key (the owning module decides what it is: the api module uses the
+-- application id). Events of one key are published in id order.
+ALTER TABLE outbox_events RENAME COLUMN application_id TO aggregate_key;
+ALTER TABLE outbox_events ALTER COLUMN aggregate_key TYPE text USING aggregate_key::text;
+ALTER INDEX outbox_events_application_id_idx RENAME TO outbox_events_aggregate_key_idx;
+ALTER TABLE outbox_events_archive RENAME COLUMN application_id TO aggregate_key;
+ALTER TABLE outbox_events_archive ALTER COLUMN aggregate_key TYPE text USING aggregate_key::text;
+ALTER INDEX outbox_events_archive_application_id_idx RENAME TO outbox_events_archive_aggregate_key_idx;
+
+-- The claim walks live unpublished events in due order and stops after the batch: due events are a range
+-- of this index, so events backing off after failures are never scanned while they wait.
+DROP INDEX outbox_events_unpublished_idx;
+CREATE INDEX outbox_events_due_idx ON outbox_events (next_attempt_at, id) WHERE published_at IS NULL AND NOT dead;
+-- "Is there an earlier unpublished event of this key?" is one probe of this small index per claimed event
+-- (it holds only the unpublished set, so its size is the backlog's, but a probe reads one leaf page).
+CREATE INDEX outbox_events_unpublished_key_idx ON outbox_events (aggregate_key, id)
+    WHERE published_at IS NULL AND NOT dead;
+
+-- Enqueue an event: the one way modules write to the outbox (inside their own statement or transaction, so
+-- the event commits with the state change). Returns the event's id. PL/pgSQL caches its plan per session.
+CREATE FUNCTION outbox_enqueue(p_message_id uuid, p_aggregate_key text, p_topic text, p_event_type text,
+                               p_request_id text, p_payload text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    new_id bigint;
+BEGIN
+    INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, request_id, payload)
+    VALUES (p_message_id, p_aggregate_key, p_topic, p_event_type, p_request_id, p_payload)
+    RETURNING id INTO new_id;
+    RETURN new_id;
+END $$;
+
+-- Record a consumed message for a consumer group: true when it is new (apply its effects), false for a
+-- duplicate (skip them). The one way consumers write to the inbox.
+CREATE FUNCTION inbox_record(p_consumer_group text, p_message_id uuid) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO processed_messages (consumer_group, message_id) VALUES (p_consumer_group, p_message_id)
+    ON CONFLICT DO NOTHING;
+    RETURN FOUND;
+END $$;
+
+-- Whether a key still has a live unpublished event (the publisher is still on it). Owners of aggregates use
+-- it in their "stuck work" statements instead of reading the outbox table. Inlined by the planner.
+CREATE FUNCTION outbox_has_unpublished(p_aggregate_key text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM outbox_events
+                   WHERE aggregate_key = p_aggregate_key AND published_at IS NULL AND NOT dead)
+$$;

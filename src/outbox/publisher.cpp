@@ -55,6 +55,10 @@ struct publisher::impl {
     // no longer fits the operation timeout must get cheaper, not be retried as is), doubled back after
     // each success.
     std::size_t claim_size = options.batch_size;
+    // Where the next claim starts (a timestamptz as text; empty: sweep from the head), and when the next
+    // sweep is due.
+    std::string scan_from;
+    std::chrono::steady_clock::time_point next_sweep{};
 
     void shrink_after(const pg::error& e) {
         const bool too_slow = e.code() == pg::errc::timeout || e.sqlstate() == "57014";  // 57014: canceled
@@ -102,16 +106,17 @@ asio::awaitable<std::int64_t> publisher::requeue_unfinished(const aggregate_owne
 
 namespace {
 
-// The bus message of claimed row `i` (columns of queries::claim_batch).
+// The bus message of claimed row `i` (columns of the claim statements).
 bus::message message_of_row(const pg::result& rows, int i) {
+    namespace col = queries::claim_col;
     bus::message msg;
-    msg.topic = std::string{rows.get(i, 3)};
-    msg.key = std::string{rows.get(i, 2)};
-    msg.payload = std::string{rows.get(i, 6)};
-    msg.headers = {{"message_id", std::string{rows.get(i, 1)}},
-                   {"event_type", std::string{rows.get(i, 4)}},
+    msg.topic = std::string{rows.get(i, col::topic)};
+    msg.key = std::string{rows.get(i, col::aggregate_key)};
+    msg.payload = std::string{rows.get(i, col::payload)};
+    msg.headers = {{"message_id", std::string{rows.get(i, col::message_id)}},
+                   {"event_type", std::string{rows.get(i, col::event_type)}},
                    {"message_version", "1"},
-                   {"request_id", std::string{rows.get(i, 5)}}};
+                   {"request_id", std::string{rows.get(i, col::request_id)}}};
     return msg;
 }
 
@@ -122,9 +127,24 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     const auto started = std::chrono::steady_clock::now();
     auto conn = co_await s.pool.acquire();
     const std::string limit = std::to_string(s.claim_size);
-    pg::steps claim{{pg::begin, {}}, {queries::claim_batch, pg::args(limit)}};
+    const bool sweep = s.scan_from.empty() || std::chrono::steady_clock::now() >= s.next_sweep;
+    const std::string margin = std::to_string(s.options.scan_margin.count());
+    pg::steps claim;
+    claim.push_back({pg::begin, {}});
+    if (sweep)
+        claim.push_back({queries::claim_sweep, pg::args(limit)});
+    else
+        claim.push_back({queries::claim_from, pg::args(limit, s.scan_from, margin)});
+    claim.push_back({queries::transaction_now, {}});
     auto results = co_await conn->pipeline(std::move(claim));
     const pg::result& rows = results[1];
+    // The next claim starts `scan_margin` before the first event this one returned (everything earlier was
+    // looked at and is published, held by another replica, or waiting for an earlier event of its
+    // aggregate), or before this claim's now() when it found nothing. The margin covers transactions that
+    // committed after this claim with an earlier next_attempt_at (their start time); the periodic sweep
+    // covers the rest (a replica that died holding rows, an aggregate's later event).
+    if (sweep) s.next_sweep = std::chrono::steady_clock::now() + s.options.sweep_interval;
+    s.scan_from = std::string{rows.rows() > 0 ? rows.get(0, queries::claim_col::next_attempt_at) : results[2].get(0, 0)};
 
     // One chain per application, in id order: chains are published concurrently (a Kafka publish waits
     // for the broker's ack, so one-at-a-time would cap throughput and stall everyone behind one slow
@@ -132,7 +152,7 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     std::vector<std::vector<int>> chains;
     std::unordered_map<std::string_view, std::size_t> chain_of;
     for (int i = 0; i < rows.rows(); ++i) {
-        auto [it, fresh] = chain_of.try_emplace(rows.get(i, 2), chains.size());
+        auto [it, fresh] = chain_of.try_emplace(rows.get(i, queries::claim_col::aggregate_key), chains.size());
         if (fresh) chains.emplace_back();
         chains[it->second].push_back(i);
     }
@@ -154,12 +174,13 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
                     std::string error;
                     try {
                         co_await s.bus.publish(message_of_row(rows, i));
-                        done_ids.emplace_back(rows.get(i, 0));
+                        done_ids.emplace_back(rows.get(i, queries::claim_col::id));
                         continue;
                     } catch (const std::exception& e) {
                         error = e.what();
                     }
-                    failures.push_back({std::string{rows.get(i, 0)}, std::move(error), rows.get_int(i, 7)});
+                    failures.push_back({std::string{rows.get(i, queries::claim_col::id)}, std::move(error),
+                                        rows.get_int(i, queries::claim_col::attempts)});
                     break;  // later events of this application wait for the next attempt
                 }
             },

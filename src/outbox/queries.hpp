@@ -9,16 +9,35 @@ namespace prequal::outbox::queries {
 // Claims at most $1 due events, walking outbox_events_due_idx in due order and stopping after the batch.
 // An event whose aggregate still has an earlier unpublished event is skipped (one probe of
 // outbox_events_unpublished_key_idx), so one aggregate's events are never reordered, even across replicas or
-// after a failed attempt. Rows another replica holds are skipped, not waited for.
-inline constexpr pg::statement claim_batch{
-    "outbox_claim_batch",
-    "SELECT e.id, e.message_id, e.aggregate_key, e.topic, e.event_type, coalesce(e.request_id, ''), "
-    "e.payload, e.attempts "
-    "FROM outbox_events e "
-    "WHERE e.published_at IS NULL AND NOT e.dead AND e.next_attempt_at <= now() "
-    "AND NOT EXISTS (SELECT 1 FROM outbox_events p WHERE p.aggregate_key = e.aggregate_key "
-    "AND p.id < e.id AND p.published_at IS NULL AND NOT p.dead) "
-    "ORDER BY e.next_attempt_at, e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED"};
+// after a failed attempt. Rows another replica holds are skipped, not waited for. The publisher places its
+// next scan from next_attempt_at of the first row (docs/outbox-backlog.md).
+#define PREQUAL_OUTBOX_CLAIM(FROM_CONDITION)                                                                 \
+    "SELECT e.id, e.message_id, e.aggregate_key, e.topic, e.event_type, coalesce(e.request_id, ''), "        \
+    "e.payload, e.attempts, e.next_attempt_at::text "                                          \
+    "FROM outbox_events e "                                                                                  \
+    "WHERE e.published_at IS NULL AND NOT e.dead AND e.next_attempt_at <= now() " FROM_CONDITION            \
+    "AND NOT EXISTS (SELECT 1 FROM outbox_events p WHERE p.aggregate_key = e.aggregate_key "                 \
+    "AND p.id < e.id AND p.published_at IS NULL AND NOT p.dead) "                                            \
+    "ORDER BY e.next_attempt_at, e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED"
+
+// The sweep: from the head of the index. Its cost includes the dead index entries that published events
+// leave until VACUUM removes them, so the publisher runs it only at start-up and every sweep interval.
+inline constexpr pg::statement claim_sweep{"outbox_claim_sweep", PREQUAL_OUTBOX_CLAIM("")};
+
+// The usual claim: starts $3 ms before $2 (a timestamptz), so the dead entries before that are never walked.
+inline constexpr pg::statement claim_from{
+    "outbox_claim_from",
+    PREQUAL_OUTBOX_CLAIM("AND e.next_attempt_at >= $2::timestamptz - $3::bigint * interval '1 millisecond' ")};
+
+#undef PREQUAL_OUTBOX_CLAIM
+
+// The claim transaction's now() (same round trip): where the next claim starts when this one found nothing.
+inline constexpr pg::statement transaction_now{"outbox_transaction_now", "SELECT now()::text"};
+
+/// Columns of both claims.
+namespace claim_col {
+enum : int { id, message_id, aggregate_key, topic, event_type, request_id, payload, attempts, next_attempt_at };
+}  // namespace claim_col
 
 inline constexpr pg::statement mark_published{
     "outbox_mark_published",

@@ -29,6 +29,11 @@ struct publisher_options {
     std::chrono::milliseconds initial_backoff{200};      // doubles per failure
     std::chrono::milliseconds max_backoff{60000};
     std::chrono::milliseconds safety_poll{2000};         // poll even without a wake-up
+    // Claims start this long before the first due event the previous claim saw, so an event whose transaction
+    // committed late (its next_attempt_at is the transaction's start) is still found; one whose transaction
+    // took longer waits for the next sweep. Larger = more dead index entries walked per claim.
+    std::chrono::milliseconds scan_margin{5000};
+    std::chrono::milliseconds sweep_interval{10000};     // a claim from the head of the queue this often
     std::string listen_conninfo;                         // empty → no LISTEN (single-process deployments)
 };
 

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Recovery from a large backlog (issue 9): an API-only replica on --bus=kafka (prequal-kafka-mock, 3 brokers x
+# 12 partitions) accepts a POST burst until BACKLOG applications are PENDING; then ONE worker
+# (--modules=credit,decision) starts and drains it. Every SAMPLE seconds it prints decisions/s and the CPU
+# milliseconds PostgreSQL and the worker spent per decision; at the end the statements by total time
+# (pg_stat_statements: calls, mean ms, shared blocks per call) for the drain phase.
+# Usage: bench/backlog-recovery.sh [BUILD_DIR] BACKLOG [DRAIN_SECONDS (120)] [SAMPLE (10)]
+# Needs wrk, python3 and a build with prequal and prequal-kafka-mock. PostgreSQL runs with default
+# durability (fsync on), like the measurement in the issue.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:?build dir}" && pwd)"
+backlog="${2:?backlog size}"
+drain_s="${3:-120}"
+sample_s="${4:-10}"
+shared="$root/../shared/bench"
+source "$root/bench/lib.sh"
+bin="$build/prequal"
+mock="$build/prequal-kafka-mock"
+[[ -x $bin && -x $mock ]] || { echo "need $bin and $mock" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
+
+work="$(mktemp -d /tmp/prequal-backlog.XXXXXX)"
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 2
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    exec 3>&- 2>/dev/null || true
+    bench_stop_postgres "$work"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+bench_start_postgres "$work" prequal -c shared_preload_libraries=pg_stat_statements
+pgport=$BENCH_PGPORT
+url_db="host=$work/sock port=$pgport user=prequal dbname=postgres"
+sql() { psql -X -A -t -q -h "$work/sock" -p "$pgport" -U prequal -d postgres -c "$1"; }
+sql "CREATE EXTENSION pg_stat_statements" >/dev/null
+"$bin" migrate "--database-url=$url_db" >/dev/null
+
+mkfifo "$work/cmd"
+"$mock" --brokers 3 --partitions 12 --port-file "$work/bootstrap.env" <"$work/cmd" >"$work/mock.out" 2>"$work/mock.err" &
+pids+=($!)
+exec 3>"$work/cmd"
+for _ in $(seq 100); do [[ -s $work/bootstrap.env ]] && break; sleep 0.1; done
+source "$work/bootstrap.env"
+mapfile -t keys < <("$bin" keygen)
+common=(serve --bus=kafka "--kafka-brokers=$BOOTSTRAP" "${keys[@]}" --log-level=warn "--database-url=$url_db"
+        --kafka-property=consumer.session.timeout.ms=6000 --kafka-property=consumer.heartbeat.interval.ms=500
+        --kafka-property=consumer.fetch.wait.max.ms=10 ${EXTRA:-})
+wait_health() { for _ in $(seq 300); do curl -fs "http://127.0.0.1:$1/health" >/dev/null && return 0; sleep 0.1; done; return 1; }
+
+api_port=$(bench_free_port)
+"$bin" "${common[@]}" "--listen=127.0.0.1:$api_port" --modules=api >>"$work/api.log" 2>&1 &
+pids+=($!)
+wait_health "$api_port"
+
+# Build the backlog: POST bursts until BACKLOG applications exist.
+pending() { sql "SELECT count(*) FROM applications"; }
+started=$(date +%s)
+while (( $(pending) < backlog )); do
+    wrk -t2 -c16 -d10s --timeout 10s -s "$shared/post.lua" "http://127.0.0.1:$api_port" >/dev/null 2>&1 || true
+done
+echo "backlog: $(pending) applications PENDING after $(( $(date +%s) - started )) s of POSTs"
+# Let the API replica's publisher hand every submitted event to the bus.
+for _ in $(seq 600); do
+    [[ $(sql "SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 0 ]] && break; sleep 0.5
+done
+
+pg_cpu_ms() {  # user+system CPU of every PostgreSQL process, in ms (clock ticks of /proc/PID/stat)
+    local pid total=0 hz; hz=$(getconf CLK_TCK)
+    local pm; pm=$(head -1 "$work/sock/pg/postmaster.pid")
+    for pid in "$pm" $(pgrep -P "$pm"); do
+        read -r -a f < "/proc/$pid/stat" 2>/dev/null || continue
+        total=$(( total + f[13] + f[14] ))
+    done
+    echo $(( total * 1000 / hz ))
+}
+proc_cpu_ms() { local hz; hz=$(getconf CLK_TCK); read -r -a f < "/proc/$1/stat"; echo $(( (f[13] + f[14]) * 1000 / hz )); }
+decided() { sql "SELECT count(*) FROM applications WHERE status <> 'PENDING'"; }
+
+sql "SELECT pg_stat_statements_reset()" >/dev/null
+worker_port=$(bench_free_port)
+"$bin" "${common[@]}" "--listen=127.0.0.1:$worker_port" --modules=credit,decision >>"$work/worker.log" 2>&1 &
+worker=$!
+pids+=($worker)
+t0=$(date +%s.%N); d0=$(decided); pg0=$(pg_cpu_ms); w0=$(proc_cpu_ms "$worker")
+first=""
+printf '%8s %10s %12s %14s %14s\n' "t(s)" "decided" "decisions/s" "pg_cpu_ms/dec" "worker_ms/dec"
+elapsed=0
+while (( elapsed < drain_s )); do
+    sleep "$sample_s"
+    t1=$(date +%s.%N); d1=$(decided); pg1=$(pg_cpu_ms); w1=$(proc_cpu_ms "$worker")
+    elapsed=$(python3 -c "print(int($t1 - $t0))")
+    dd=$(( d1 - ${dp:-$d0} )); dt=$(python3 -c "print(max($t1 - ${tp:-$t0}, 0.001))")
+    python3 -c "
+dd=$dd; dt=$dt; pg=$pg1-${pgp:-$pg0}; w=$w1-${wp:-$w0}
+print(f'{$elapsed:8d} {$d1:10d} {dd/dt:12.1f} {(pg/dd if dd else float(\"nan\")):14.2f} {(w/dd if dd else float(\"nan\")):14.2f}')"
+    dp=$d1; tp=$t1; pgp=$pg1; wp=$w1
+    [[ $(sql "SELECT count(*) FROM applications WHERE status = 'PENDING'") == 0 ]] && break
+done
+total=$(( $(decided) - d0 ))
+python3 -c "
+import time; t=time.time()-$t0; pg=$(pg_cpu_ms)-$pg0; w=$(proc_cpu_ms "$worker")-$w0
+print(f'drain: {$total} decisions in {t:.1f} s = {$total/t:.1f}/s; PostgreSQL {pg/max($total,1):.2f} CPU ms/decision, worker {w/max($total,1):.2f}')"
+echo "statements during the drain (pg_stat_statements, by total time):"
+sql "SELECT rpad(to_char(calls, 'FM9999999'), 9) || rpad(to_char(round(mean_exec_time::numeric, 3), 'FM99990.000'), 10)
+     || rpad(to_char(round((shared_blks_hit + shared_blks_read)::numeric / greatest(calls, 1), 1), 'FM9999990.0'), 11)
+     || left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12" | sed '1i calls    mean_ms   blks/call  query'
+echo "worker \"outbox batch failed\" lines: $(grep -c "outbox batch failed" "$work/worker.log" || true)"

@@ -106,17 +106,16 @@ asio::awaitable<std::int64_t> publisher::requeue_unfinished(const aggregate_owne
 
 namespace {
 
-// The bus message of claimed row `i` (columns of the claim statements).
-bus::message message_of_row(const pg::result& rows, int i) {
-    namespace col = queries::claim_col;
+// The bus message of a claimed row.
+bus::message message_of(const queries::claimed_row& row) {
     bus::message msg;
-    msg.topic = std::string{rows.get(i, col::topic)};
-    msg.key = std::string{rows.get(i, col::aggregate_key)};
-    msg.payload = std::string{rows.get(i, col::payload)};
-    msg.headers = {{"message_id", std::string{rows.get(i, col::message_id)}},
-                   {"event_type", std::string{rows.get(i, col::event_type)}},
+    msg.topic = row.topic;
+    msg.key = row.aggregate_key;
+    msg.payload = row.payload;
+    msg.headers = {{"message_id", row.message_id},
+                   {"event_type", row.event_type},
                    {"message_version", "1"},
-                   {"request_id", std::string{rows.get(i, col::request_id)}}};
+                   {"request_id", row.request_id}};
     return msg;
 }
 
@@ -137,24 +136,24 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
         claim.push_back({queries::claim_from, pg::args(limit, s.scan_from, margin)});
     claim.push_back({queries::transaction_now, {}});
     auto results = co_await conn->pipeline(std::move(claim));
-    const pg::result& rows = results[1];
+    const std::vector<queries::claimed_row> rows = results[1].rows_as<queries::claimed_row>();
     // The next claim starts `scan_margin` before the first event this one returned (everything earlier was
     // looked at and is published, held by another replica, or waiting for an earlier event of its
     // aggregate), or before this claim's now() when it found nothing. The margin covers transactions that
     // committed after this claim with an earlier next_attempt_at (their start time); the periodic sweep
     // covers the rest (a replica that died holding rows, an aggregate's later event).
     if (sweep) s.next_sweep = std::chrono::steady_clock::now() + s.options.sweep_interval;
-    s.scan_from = std::string{rows.rows() > 0 ? rows.get(0, queries::claim_col::next_attempt_at) : results[2].get(0, 0)};
+    s.scan_from = rows.empty() ? results[2].one_as<queries::now_row>().now : rows.front().due;
 
     // One chain per application, in id order: chains are published concurrently (a Kafka publish waits
     // for the broker's ack, so one-at-a-time would cap throughput and stall everyone behind one slow
     // partition), while each chain stays sequential and stops at its first failure (per-application order).
-    std::vector<std::vector<int>> chains;
+    std::vector<std::vector<const queries::claimed_row*>> chains;
     std::unordered_map<std::string_view, std::size_t> chain_of;
-    for (int i = 0; i < rows.rows(); ++i) {
-        auto [it, fresh] = chain_of.try_emplace(rows.get(i, queries::claim_col::aggregate_key), chains.size());
+    for (const auto& row : rows) {
+        auto [it, fresh] = chain_of.try_emplace(row.aggregate_key, chains.size());
         if (fresh) chains.emplace_back();
-        chains[it->second].push_back(i);
+        chains[it->second].push_back(&row);
     }
 
     std::vector<std::string> done_ids;
@@ -169,18 +168,17 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     for (const auto& chain : chains) {
         asio::co_spawn(
             s.executor,
-            [&s, &rows, &chain, &done_ids, &failures]() -> asio::awaitable<void> {
-                for (const int i : chain) {
+            [&s, &chain, &done_ids, &failures]() -> asio::awaitable<void> {
+                for (const queries::claimed_row* row : chain) {
                     std::string error;
                     try {
-                        co_await s.bus.publish(message_of_row(rows, i));
-                        done_ids.emplace_back(rows.get(i, queries::claim_col::id));
+                        co_await s.bus.publish(message_of(*row));
+                        done_ids.push_back(row->id);
                         continue;
                     } catch (const std::exception& e) {
                         error = e.what();
                     }
-                    failures.push_back({std::string{rows.get(i, queries::claim_col::id)}, std::move(error),
-                                        rows.get_int(i, queries::claim_col::attempts)});
+                    failures.push_back({row->id, std::move(error), row->attempts});
                     break;  // later events of this application wait for the next attempt
                 }
             },
@@ -199,13 +197,9 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
         id_array = "{" + fmt::format("{}", fmt::join(done_ids, ",")) + "}";
         steps.push_back({queries::mark_published, {id_array}});
     }
-    std::vector<std::string> owned;  // keeps parameter text alive for the pipeline
-    owned.reserve(failures.size() * 2 + 1);
-    const std::string max_attempts = std::to_string(s.options.max_attempts);
-    for (const auto& f : failures) {
-        owned.push_back(std::to_string(s.backoff_for(f.attempts).count()));
-        steps.push_back({queries::mark_failed, {f.id, f.error, owned.back(), max_attempts}});
-    }
+    for (const auto& f : failures)
+        steps.push_back({queries::mark_failed, pg::args(f.id, f.error, s.backoff_for(f.attempts).count(),
+                                                        s.options.max_attempts)});
     steps.push_back({pg::commit, {}});
     auto marked = co_await conn->pipeline(std::move(steps));
 
@@ -213,7 +207,8 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     for (std::size_t i = 0; i < failures.size(); ++i) {
         s.failed.inc();
         const auto& r = marked[(done_ids.empty() ? 0 : 1) + i];
-        const bool parked = r.rows() > 0 && r.get_bool(0, 0);
+        const auto row = r.maybe_one_as<queries::failed_row>();
+        const bool parked = row && row->dead;
         if (parked) {
             s.dead.inc();
             s.log.error("outbox event parked as dead after too many failures",

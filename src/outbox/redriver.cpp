@@ -1,6 +1,7 @@
 // Re-driver loop: one statement per pass finds stuck aggregates (the owner's SQL) and re-queues their events;
 // the same pass refreshes the backlog gauges that operators alert on (the owner's and the outbox's own).
 #include <prequal/outbox/redriver.hpp>
+#include <prequal/pg/row.hpp>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -28,9 +29,24 @@ std::string redrive_sql(const aggregate_owner& owner) {
 constexpr pg::statement backlog{
     "outbox_backlog",
     "SELECT (SELECT count(*) FROM (SELECT 1 FROM outbox_events WHERE published_at IS NULL AND NOT dead"
-    "  LIMIT $1::bigint) s),"
-    " (SELECT count(*) FROM (SELECT 1 FROM outbox_events WHERE dead LIMIT $1::bigint) s),"
-    " (SELECT count(*) FROM (SELECT 1 FROM dead_letters WHERE replayed_at IS NULL LIMIT $1::bigint) s)"};
+    "  LIMIT $1::bigint) s) AS unpublished,"
+    " (SELECT count(*) FROM (SELECT 1 FROM outbox_events WHERE dead LIMIT $1::bigint) s) AS dead,"
+    " (SELECT count(*) FROM (SELECT 1 FROM dead_letters WHERE replayed_at IS NULL LIMIT $1::bigint) s)"
+    " AS dead_letters"};
+struct backlog_row {
+    std::int64_t unpublished = 0;
+    std::int64_t dead = 0;
+    std::int64_t dead_letters = 0;
+    static constexpr auto columns =
+        std::tuple{pg::col("unpublished", &backlog_row::unpublished), pg::col("dead", &backlog_row::dead),
+                   pg::col("dead_letters", &backlog_row::dead_letters)};
+};
+
+// A row of the re-drive statement.
+struct redriven_row {
+    std::string aggregate_key;
+    static constexpr auto columns = std::tuple{pg::col("aggregate_key", &redriven_row::aggregate_key)};
+};
 
 }  // namespace
 
@@ -63,7 +79,7 @@ asio::awaitable<std::int64_t> redriver::redrive_once() {
     auto args = pg::args(stuck_ms, batch, max_ms);
     auto r = co_await pool_.execute(pg::statement{"outbox_redrive_stuck", redrive_sql_}, std::move(args));
     std::set<std::string, std::less<>> aggregates;
-    for (int i = 0; i < r.rows(); ++i) aggregates.emplace(r.get(i, 0));
+    for (auto& row : r.rows_as<redriven_row>()) aggregates.insert(std::move(row.aggregate_key));
     const auto n = static_cast<std::int64_t>(aggregates.size());
     if (n > 0) {
         redriven_.inc(static_cast<std::uint64_t>(n));
@@ -76,12 +92,11 @@ asio::awaitable<std::int64_t> redriver::redrive_once() {
 
 asio::awaitable<void> redriver::observe_backlog() {
     if (owner_.observe_backlog) co_await owner_.observe_backlog(pool_);
-    const std::string cap = std::to_string(options_.count_cap);
-    auto args = pg::args(cap);
-    auto r = co_await pool_.execute(backlog, std::move(args));
-    unpublished_.set(r.get_int(0, 0));
-    dead_events_.set(r.get_int(0, 1));
-    dead_letters_.set(r.get_int(0, 2));
+    auto args = pg::args(options_.count_cap);
+    const auto r = (co_await pool_.execute(backlog, std::move(args))).one_as<backlog_row>();
+    unpublished_.set(r.unpublished);
+    dead_events_.set(r.dead);
+    dead_letters_.set(r.dead_letters);
 }
 
 asio::awaitable<void> redriver::run() {

@@ -2,6 +2,7 @@
 // delete or move at most batch_size rows, commit. Another replica holding the lock means it is running
 // the job right now, so this one skips it until the next interval.
 #include <prequal/outbox/retention.hpp>
+#include <prequal/pg/row.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -36,7 +37,11 @@ std::string archive_outbox(const aggregate_owner& owner) {
            " published_at, attempts, last_error FROM moved";
 }
 
-constexpr pg::statement try_lock{"", "SELECT pg_try_advisory_xact_lock($1::bigint)"};
+constexpr pg::statement try_lock{"", "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked"};
+struct locked_row {
+    bool locked = false;
+    static constexpr auto columns = std::tuple{pg::col("locked", &locked_row::locked)};
+};
 // A batch must never queue behind (or make others queue behind) a long lock.
 constexpr pg::statement short_lock_timeout{"", "SET LOCAL lock_timeout = '2s'"};
 
@@ -77,7 +82,7 @@ asio::awaitable<retention_result> retention::run_job(const retention_job& job) {
         auto conn = co_await pool_.acquire();
         pg::steps lock{{pg::begin, {}}, {short_lock_timeout, {}}, {try_lock, pg::args(std::string_view{job.lock_key})}};
         auto locked = co_await conn->pipeline(std::move(lock));
-        if (!locked[2].get_bool(0, 0)) {
+        if (!locked[2].one_as<locked_row>().locked) {
             co_await conn->execute(pg::rollback);
             out.skipped = out.rows == 0;
             break;

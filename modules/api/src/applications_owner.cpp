@@ -1,6 +1,7 @@
 // The applications aggregate as the outbox sees it. Each statement walks a partial index and stops after its
 // batch, so its cost does not grow with the number of PENDING applications (docs/outbox-backlog.md).
 #include <prequal/api/applications_owner.hpp>
+#include <prequal/pg/row.hpp>
 #include <prequal/pg/statement.hpp>
 
 #include <string>
@@ -23,9 +24,16 @@ constexpr std::string_view stuck_sql =
 // $1 cap. The count walks applications_pending_created_at_idx up to the cap; the age is its first entry.
 constexpr pg::statement backlog{
     "api_applications_backlog",
-    "SELECT (SELECT count(*) FROM (SELECT 1 FROM applications WHERE status = 'PENDING' LIMIT $1::bigint) s),"
+    "SELECT (SELECT count(*) FROM (SELECT 1 FROM applications WHERE status = 'PENDING' LIMIT $1::bigint) s)"
+    " AS pending,"
     " (SELECT coalesce(floor(extract(epoch FROM now() - min(created_at))), 0)::bigint FROM applications"
-    "  WHERE status = 'PENDING')"};
+    "  WHERE status = 'PENDING') AS oldest_seconds"};
+struct backlog_row {
+    std::int64_t pending = 0;
+    std::int64_t oldest_seconds = 0;
+    static constexpr auto columns = std::tuple{pg::col("pending", &backlog_row::pending),
+                                               pg::col("oldest_seconds", &backlog_row::oldest_seconds)};
+};
 
 // The time condition is repeated outside the sub-select: a row changed concurrently is re-checked there.
 constexpr std::string_view delete_idempotency =
@@ -44,12 +52,11 @@ outbox::aggregate_owner applications_owner(core::metrics_registry& metrics, std:
     owner.unfinished_keys = "SELECT id::text AS aggregate_key FROM applications WHERE status = 'PENDING'";
     owner.is_unfinished = "EXISTS (SELECT 1 FROM applications a WHERE a.id = ({key})::uuid AND a.status = 'PENDING')";
     owner.stuck = std::string{stuck_sql};
-    owner.observe_backlog = [&pending, &oldest, cap = std::to_string(count_cap)](
-                                pg::pool& pool) -> boost::asio::awaitable<void> {
-        auto args = pg::args(cap);
-        auto r = co_await pool.execute(backlog, std::move(args));
-        pending.set(r.get_int(0, 0));
-        oldest.set(r.get_int(0, 1));
+    owner.observe_backlog = [&pending, &oldest, count_cap](pg::pool& pool) -> boost::asio::awaitable<void> {
+        auto args = pg::args(count_cap);
+        const auto r = (co_await pool.execute(backlog, std::move(args))).one_as<backlog_row>();
+        pending.set(r.pending);
+        oldest.set(r.oldest_seconds);
     };
     return owner;
 }

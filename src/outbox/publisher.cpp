@@ -2,6 +2,8 @@
 // loop share state without locks.
 #include "queries.hpp"
 
+#include <prequal/bus/envelope.hpp>
+#include <prequal/core/backoff.hpp>
 #include <prequal/outbox/publisher.hpp>
 #include <prequal/pg/error.hpp>
 
@@ -68,9 +70,8 @@ struct publisher::impl {
     }
 
     std::chrono::milliseconds backoff_for(std::int64_t attempts) const {
-        auto b = options.initial_backoff;
-        for (std::int64_t i = 0; i < attempts && b < options.max_backoff; ++i) b *= 2;
-        return std::min(b, options.max_backoff);
+        const core::backoff b{options.initial_backoff, options.max_backoff, core::jitter::none};
+        return b.ceiling(static_cast<int>(std::min<std::int64_t>(attempts, 64)));
     }
 
     asio::awaitable<void> listen_loop(std::shared_ptr<impl> self);
@@ -112,10 +113,7 @@ bus::message message_of(const queries::claimed_row& row) {
     msg.topic = row.topic;
     msg.key = row.aggregate_key;
     msg.payload = row.payload;
-    msg.headers = {{"message_id", row.message_id},
-                   {"event_type", row.event_type},
-                   {"message_version", "1"},
-                   {"request_id", row.request_id}};
+    msg.headers = bus::headers_for(row.message_id, row.event_type, row.request_id);
     return msg;
 }
 
@@ -228,9 +226,8 @@ asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
     // re-arming events (our own commits wake us in-process). On an error, reconnect with a growing pause (the
     // 2 s safety poll covers whatever is missed meanwhile); only the first failure of an outage is a
     // warning, so a database that is down for an hour does not write a warning every second.
-    constexpr std::chrono::milliseconds first_retry{500};
-    constexpr std::chrono::milliseconds max_retry{30000};
-    std::chrono::milliseconds retry = first_retry;
+    constexpr core::backoff reconnect{std::chrono::milliseconds{500}, std::chrono::milliseconds{30000},
+                                      core::jitter::none};
     int failures = 0;
     while (!stopping) {
         try {
@@ -240,7 +237,6 @@ asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
             if (failures > 0)
                 log.info("outbox LISTEN connection restored", {{"failed_attempts", std::to_string(failures)}});
             failures = 0;
-            retry = first_retry;
             while (!stopping) {
                 auto n = co_await conn->wait_notification(std::chrono::milliseconds{1000});
                 if (n) {
@@ -252,14 +248,13 @@ asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
             if (!stopping)
                 log.log(failures == 0 ? core::log_level::warn : core::log_level::debug,
                         "outbox LISTEN connection failed; retrying",
-                        {{"error", e.what()}, {"retry_in_ms", std::to_string(retry.count())}});
+                        {{"error", e.what()}, {"retry_in_ms", std::to_string(reconnect.ceiling(failures).count())}});
             ++failures;
         }
         if (stopping) break;
-        listen_retry.expires_after(retry);
+        listen_retry.expires_after(reconnect.ceiling(failures - 1));
         boost::system::error_code ec;
         co_await listen_retry.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        retry = std::min(retry * 2, max_retry);
     }
 }
 
@@ -268,14 +263,19 @@ asio::awaitable<void> publisher::run() {
     auto& s = *self;
     if (!s.options.listen_conninfo.empty())
         asio::co_spawn(s.executor, s.listen_loop(self), asio::detached);
-    std::chrono::milliseconds error_pause{100};
+    // After a failed batch: 100 ms, doubling per consecutive failure up to 5 s.
+    constexpr core::backoff error_pause{std::chrono::milliseconds{100}, std::chrono::milliseconds{5000},
+                                        core::jitter::none};
+    int failed_batches = 0;
     while (!s.stopping) {
         s.woken = false;
         std::size_t n = 0;
         bool failed = false;
+        bool full = false;
         try {
             n = co_await publish_batch();
-            error_pause = std::chrono::milliseconds{100};
+            full = n >= s.claim_size;
+            failed_batches = 0;
             s.claim_size = std::min(s.claim_size * 2, s.options.batch_size);
         } catch (const pg::error& e) {
             failed = true;
@@ -285,9 +285,8 @@ asio::awaitable<void> publisher::run() {
             s.log.warn("outbox batch failed", {{"error", e.what()}});
         }
         if (s.stopping) break;
-        if (n >= s.claim_size || (s.woken && !failed)) continue;  // more work is likely waiting
-        s.timer.expires_after(failed ? error_pause : s.options.safety_poll);
-        if (failed) error_pause = std::min(error_pause * 2, std::chrono::milliseconds{5000});
+        if (full || (s.woken && !failed)) continue;  // more work is likely waiting
+        s.timer.expires_after(failed ? error_pause.ceiling(failed_batches++) : s.options.safety_poll);
         boost::system::error_code ec;
         co_await s.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }

@@ -100,6 +100,11 @@ print(f'{$elapsed:8d} {$d1:10d} {dd/dt:12.1f} {(pg/dd if dd else float(\"nan\"))
     dp=$d1; tp=$t1; pgp=$pg1; wp=$w1
     [[ $(sql "SELECT count(*) FROM applications WHERE status = 'PENDING'") == 0 ]] && break
 done
+if ! kill -0 "$worker" 2>/dev/null; then
+    wait "$worker" && rc=0 || rc=$?
+    echo "the worker exited during the drain (status $rc); its last log lines:"; tail -5 "$work/worker.log"
+    exit 1
+fi
 total=$(( $(decided) - d0 ))
 python3 -c "
 import time; t=time.time()-$t0; pg=$(pg_cpu_ms)-$pg0; w=$(proc_cpu_ms "$worker")-$w0

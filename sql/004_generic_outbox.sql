@@ -19,30 +19,6 @@ CREATE INDEX outbox_events_due_idx ON outbox_events (next_attempt_at, id) WHERE 
 CREATE INDEX outbox_events_unpublished_key_idx ON outbox_events (aggregate_key, id)
     WHERE published_at IS NULL AND NOT dead;
 
--- Enqueue an event: the one way modules write to the outbox (inside their own statement or transaction, so
--- the event commits with the state change). Returns the event's id. PL/pgSQL caches its plan per session.
-CREATE FUNCTION outbox_enqueue(p_message_id uuid, p_aggregate_key text, p_topic text, p_event_type text,
-                               p_request_id text, p_payload text) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    new_id bigint;
-BEGIN
-    INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, request_id, payload)
-    VALUES (p_message_id, p_aggregate_key, p_topic, p_event_type, p_request_id, p_payload)
-    RETURNING id INTO new_id;
-    RETURN new_id;
-END $$;
-
--- Record a consumed message for a consumer group: true when it is new (apply its effects), false for a
--- duplicate (skip them). The one way consumers write to the inbox.
-CREATE FUNCTION inbox_record(p_consumer_group text, p_message_id uuid) RETURNS boolean
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO processed_messages (consumer_group, message_id) VALUES (p_consumer_group, p_message_id)
-    ON CONFLICT DO NOTHING;
-    RETURN FOUND;
-END $$;
-
 -- Whether a key still has a live unpublished event (the publisher is still on it). Owners of aggregates use
 -- it in their "stuck work" statements instead of reading the outbox table. Inlined by the planner.
 CREATE FUNCTION outbox_has_unpublished(p_aggregate_key text) RETURNS boolean

@@ -2,6 +2,8 @@
 // first in its transaction; no row returned means a duplicate (skip, acknowledge).
 #pragma once
 
+#include <prequal/outbox/sql.hpp>
+
 #include <prequal/pg/statement.hpp>
 
 namespace prequal::outbox {
@@ -9,6 +11,6 @@ namespace prequal::outbox {
 /// $1 consumer group, $2 message id (uuid). Returns one row when the message is new.
 inline constexpr pg::statement record_processed{
     "inbox_record_processed",
-    "SELECT 1 WHERE inbox_record($1, $2::uuid)"};
+    PREQUAL_INBOX_RECORD("$1", "$2")};
 
 }  // namespace prequal::outbox

@@ -1,14 +1,15 @@
 // SQL of the API module. Names double as prepared-statement names.
 #pragma once
 
+#include <prequal/outbox/sql.hpp>
 #include <prequal/pg/statement.hpp>
 
 namespace prequal::api::queries {
 
 // The whole submission in one statement (one round trip, one transaction): take the PAN's claim — only
 // if free, expired (24 h) or held by a REJECTED application; concurrent claims of one PAN serialize on the
-// primary key — then insert the application, its audit rows and its outbox event (the platform's outbox_enqueue; the
-// join with `ob` makes it run). No row back = duplicate.
+// primary key — then insert the application, its audit rows and its outbox event (the platform's PREQUAL_OUTBOX_INSERT).
+// No row back = duplicate.
 // $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 sealed name, $7 income, $8 loan, $9 loan type,
 // $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id.
 inline constexpr pg::statement submit{
@@ -26,9 +27,9 @@ inline constexpr pg::statement submit{
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT id, 'PAN_ENCRYPTED', 'api', $10, jsonb_build_object('key_id', $4::text) FROM app "
     "  UNION ALL SELECT id, 'APPLICATION_SUBMITTED', 'api', $10, NULL FROM app), "
-    "ob AS (SELECT outbox_enqueue($11::uuid, id::text, $12, 'loan_application_submitted', $10, $13) AS event "
+    "ob AS (" PREQUAL_OUTBOX_INSERT "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
     "  FROM app) "
-    "SELECT app.id FROM app, ob"};
+    "SELECT id FROM app"};
 
 // $1 key, $2 request hash, $3 application id. No row back = the key exists (possibly just committed by a
 // concurrent request with the same key, which this statement waited for).

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <prequal/pg/row.hpp>
+#include <prequal/outbox/sql.hpp>
 #include <prequal/pg/statement.hpp>
 
 #include <cstdint>
@@ -10,18 +11,18 @@
 namespace prequal::credit::queries {
 
 // One statement = one transaction: record the message in the inbox (duplicate → nothing else happens), write
-// the report (at most one per application), its outbox event and the audit rows (platform functions
-// inbox_record and outbox_enqueue).
+// the report (at most one per application), its outbox event and the audit rows (the platform's inbox and
+// outbox SQL, prequal/outbox/sql.hpp).
 // $1 group, $2 message id, $3 application id, $4 score, $5 report message id, $6 topic, $7 payload,
 // $8 request id, $9 key id used to decrypt.
 inline constexpr pg::statement record_report{
     "credit_record_report",
-    "WITH pm AS (SELECT 1 WHERE inbox_record($1, $2::uuid)), "
+    "WITH pm AS (" PREQUAL_INBOX_RECORD("$1", "$2") "), "
     "cr AS (INSERT INTO credit_reports (application_id, cibil_score, message_id) "
     "  SELECT $3::uuid, $4::int, $5::uuid FROM pm ON CONFLICT (application_id) DO NOTHING "
     "  RETURNING application_id), "
-    "ob AS (SELECT outbox_enqueue($5::uuid, application_id::text, $6, 'credit_report_generated', $8, $7) AS id "
-    "  FROM cr), "
+    "ob AS (" PREQUAL_OUTBOX_INSERT "SELECT $5::uuid, application_id::text, $6, 'credit_report_generated', $8, $7 "
+    "  FROM cr RETURNING id), "
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT $3::uuid, 'PAN_DECRYPTED', 'credit', $8, jsonb_build_object('key_id', $9::text) "
     "  UNION ALL SELECT application_id, 'CREDIT_REPORT_GENERATED', 'credit', $8, "

@@ -19,6 +19,7 @@
 #include <prequal/pg/embedded_cluster.hpp>
 #include <prequal/pg/migrations.hpp>
 #include <prequal/pg/pool.hpp>
+#include <prequal/pg/pool_telemetry.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -135,21 +136,7 @@ asio::awaitable<void> service::impl::main() {
     po.size = config.db_pool_size;
     po.operation_timeout = config.db_operation_timeout;
     pool = std::make_unique<pg::pool>(ex, po);
-    metrics.add_callback_gauge("db_pool_connections", "Open database connections", {}, [p = pool.get()] {
-        return static_cast<std::int64_t>(p->size());
-    });
-    metrics.add_callback_gauge("db_circuit_state", "Database circuit breaker: 0 closed, 1 open, 2 half-open", {},
-                               [p = pool.get()] { return static_cast<std::int64_t>(p->circuit()); });
-    for (auto to : {pg::circuit_state::closed, pg::circuit_state::open, pg::circuit_state::half_open})
-        metrics.get_counter("db_circuit_transitions_total", "Database circuit breaker state changes",
-                            {{"to", pg::to_string(to)}});
-    pool->on_circuit_change([this](pg::circuit_state to) {
-        metrics.get_counter("db_circuit_transitions_total", "Database circuit breaker state changes",
-                            {{"to", pg::to_string(to)}})
-            .inc();
-        if (to == pg::circuit_state::open) log.warn("database unreachable: circuit breaker open, failing fast");
-        if (to == pg::circuit_state::closed) log.info("database reachable again: circuit breaker closed");
-    });
+    pg::attach_pool_telemetry(*pool, metrics, log);
 
     if (config.bus == "kafka") {
         bus::kafka_bus_options ko;

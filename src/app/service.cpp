@@ -2,6 +2,8 @@
 // listener → in-flight HTTP → bus consumers → outbox publisher → pool → private cluster.
 #include "service.hpp"
 
+#include "database.hpp"
+
 #include <prequal/api/api_module.hpp>
 #include <prequal/bus/kafka_bus.hpp>
 #include <prequal/bus/memory_bus.hpp>
@@ -16,7 +18,6 @@
 #include <prequal/outbox/publisher.hpp>
 #include <prequal/outbox/redriver.hpp>
 #include <prequal/outbox/retention.hpp>
-#include <prequal/pg/embedded_cluster.hpp>
 #include <prequal/pg/migrations.hpp>
 #include <prequal/pg/pool.hpp>
 #include <prequal/pg/pool_telemetry.hpp>
@@ -49,27 +50,12 @@ crypto::key_material configured_keys(const service_config& c) {
     return {crypto::parse_encryption_keys(c.encryption_keys), crypto::parse_pan_index_key(c.pan_index_key)};
 }
 
-// Starts the private cluster when no URL is configured; returns the conninfo to use.
-std::string prepare_database(const service_config& c, std::unique_ptr<pg::embedded_cluster>& cluster,
-                             const core::logger& log) {
-    if (!c.database_url.empty()) return c.database_url;
-    std::filesystem::create_directories(c.data_dir);
-    pg::embedded_cluster_options o;
-    o.dir = std::filesystem::absolute(c.data_dir) / "postgres";
-    o.log = [log](const std::string& line) { log.info(line); };
-    cluster = std::make_unique<pg::embedded_cluster>(std::move(o));
-    log.info("no --database-url given: using the private PostgreSQL cluster under the data directory",
-             {{"dir", cluster->dir().string()}});
-    cluster->start();
-    return cluster->conninfo();
-}
-
 }  // namespace
 
 struct service::impl {
     service_config config;
     core::logger log;
-    std::unique_ptr<pg::embedded_cluster> cluster;
+    std::unique_ptr<database> db;
     std::string conninfo;
     std::filesystem::path sql_dir;
     std::unique_ptr<crypto::pan_cipher> cipher;
@@ -259,7 +245,8 @@ service::~service() {
 void service::start() {
     auto& s = *impl_;
     s.sql_dir = find_sql_dir(s.config);
-    s.conninfo = prepare_database(s.config, s.cluster, s.log);
+    s.db = std::make_unique<database>(s.config, s.log);
+    s.conninfo = s.db->conninfo();
     const crypto::key_material keys = s.config.database_url.empty() && s.config.encryption_keys.empty()
                                           ? crypto::load_or_create_key_file(s.config.data_dir / "keys")
                                           : configured_keys(s.config);
@@ -287,7 +274,7 @@ void service::start() {
         started.get();
     } catch (...) {
         s.io_thread.join();
-        if (s.cluster) s.cluster->stop();
+        s.db->stop();
         throw;
     }
 }
@@ -312,7 +299,7 @@ int service::wait() {
     s.publisher.reset();
     s.bus.reset();
     s.pool.reset();
-    if (s.cluster) s.cluster->stop();
+    if (s.db) s.db->stop();
     return s.exit_code;
 }
 
@@ -341,32 +328,5 @@ void service::inject(bus::message msg) {
 }
 
 decision::decision_module* service::decision_module() { return impl_->decision.get(); }
-
-command_database::command_database(const service_config& config, const core::logger& log)
-    : conninfo_{prepare_database(config, cluster_, log)} {}
-
-command_database::~command_database() {
-    if (cluster_) cluster_->stop();
-}
-
-int run_migrate(const service_config& config, core::logger log) {
-    const auto sql_dir = find_sql_dir(config);
-    command_database db{config, log};
-    const std::string& conninfo = db.conninfo();
-    asio::io_context ioc{1};
-    std::exception_ptr failure;
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-            auto conn = co_await pg::connection::connect(ioc.get_executor(), conninfo, std::chrono::seconds{30});
-            auto report = co_await pg::migrate(*conn, sql_dir);
-            for (const auto& f : report.applied) log.info("migration applied", {{"file", f}});
-            log.info("database schema up to date", {{"applied_now", std::to_string(report.applied.size())}});
-        },
-        [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure) std::rethrow_exception(failure);
-    return 0;
-}
 
 }  // namespace prequal::app

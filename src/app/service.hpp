@@ -17,9 +17,6 @@ struct message;
 namespace prequal::decision {
 class decision_module;
 }
-namespace prequal::pg {
-class embedded_cluster;
-}
 
 namespace prequal::app {
 
@@ -61,25 +58,6 @@ public:
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
-};
-
-/// `prequal migrate`: applies pending migrations (starting/stopping the private cluster when no URL).
-int run_migrate(const service_config& config, core::logger log);
-
-/// The database of a one-shot command (migrate, dlq, outbox): the configured URL, or the private cluster
-/// under --data-dir, started by the constructor and stopped by the destructor.
-class command_database {
-public:
-    command_database(const service_config& config, const core::logger& log);
-    ~command_database();
-    command_database(const command_database&) = delete;
-    command_database& operator=(const command_database&) = delete;
-
-    const std::string& conninfo() const { return conninfo_; }
-
-private:
-    std::unique_ptr<pg::embedded_cluster> cluster_;
-    std::string conninfo_;
 };
 
 }  // namespace prequal::app

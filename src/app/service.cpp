@@ -309,24 +309,8 @@ int service::run_until_signal() {
     return wait();
 }
 
-void service::run_on_io(std::function<void()> fn) {
-    std::promise<void> done;
-    asio::post(impl_->ioc, [&] {
-        fn();
-        done.set_value();
-    });
-    done.get_future().get();
-}
-
-void service::inject(bus::message msg) {
-    std::promise<void> done;
-    asio::co_spawn(impl_->ioc, impl_->bus->publish(std::move(msg)), [&](std::exception_ptr e) {
-        if (e) done.set_exception(e);
-        else done.set_value();
-    });
-    done.get_future().get();
-}
-
+asio::io_context& service::io_context() { return impl_->ioc; }
+bus::message_bus& service::bus() { return *impl_->bus; }
 decision::decision_module* service::decision_module() { return impl_->decision.get(); }
 
 }  // namespace prequal::app

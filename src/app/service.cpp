@@ -3,8 +3,10 @@
 #include "service.hpp"
 
 #include "database.hpp"
+#include "operational_routes.hpp"
 
 #include <prequal/api/api_module.hpp>
+#include <prequal/api/openapi.hpp>
 #include <prequal/bus/kafka_bus.hpp>
 #include <prequal/bus/memory_bus.hpp>
 #include <prequal/credit/credit_module.hpp>
@@ -79,7 +81,8 @@ struct service::impl {
     std::unique_ptr<outbox::retention> retention;
     std::unique_ptr<credit::credit_module> credit;
     std::unique_ptr<decision::decision_module> decision;
-    std::unique_ptr<api::api_module> api;
+    std::unique_ptr<api::api_module> api;  // only when this process runs the api module
+    std::unique_ptr<operational_routes> operational;
     http::router router;
     std::unique_ptr<http::server> server;
 
@@ -88,15 +91,8 @@ struct service::impl {
 
     asio::awaitable<void> main();
     asio::awaitable<void> shutdown_sequence();
-    /// Names stored in clear before migration 003 are sealed in the background (see docs/pan-protection.md).
-    asio::awaitable<void> seal_legacy_names() {
-        if (!config.run_api) co_return;
-        try {
-            co_await api->seal_legacy_applicant_names();
-        } catch (const std::exception& e) {
-            log.warn("sealing applicant names stored in clear failed; the next start retries",
-                     {{"error", e.what()}});
-        }
+    asio::awaitable<void> run_api() {
+        if (api) co_await api->run();
     }
     asio::awaitable<void> run_publisher() {
         co_await publisher->run();
@@ -171,11 +167,17 @@ asio::awaitable<void> service::impl::main() {
     outbox::record_dead_letters(*bus, *pool, {config.submitted_topic, config.credit_topic}, "dead-letter-recorder",
                                 log.child("dlq"));
 
-    api = std::make_unique<api::api_module>(api::api_dependencies{
-        *pool, *cipher, *index, metrics, log.child("api"), wake, [b = bus.get()] { return b->healthy(); },
-        [this] { return draining.load(); }},
-        api::api_options{config.submitted_topic});
-    api->register_routes(router, config.run_api);
+    operational = std::make_unique<operational_routes>(operational_dependencies{
+        *pool, metrics, [b = bus.get()] { return b->healthy(); }, [this] { return draining.load(); },
+        api::openapi_document()});
+    operational->register_routes(router);
+    if (config.run_api) {
+        api = std::make_unique<api::api_module>(
+            api::api_dependencies{*pool, *cipher, *index, metrics, log.child("api"), wake,
+                                  [this] { return draining.load(); }},
+            api::api_options{config.submitted_topic});
+        api->register_routes(router);
+    }
 
     http::server_options so;
     so.host = config.listen_host;
@@ -205,7 +207,7 @@ asio::awaitable<void> service::impl::main() {
                                  {"bus", config.bus}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              seal_legacy_names() && shutdown_sequence());
+              run_api() && shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }
@@ -292,6 +294,7 @@ int service::wait() {
     // Destroy in reverse order of construction while no io thread runs.
     s.server.reset();
     s.api.reset();
+    s.operational.reset();
     s.decision.reset();
     s.credit.reset();
     s.retention.reset();

@@ -1,4 +1,4 @@
-// SQL of the API module. Names double as prepared-statement names.
+// SQL of the API module, run only by applications_repository.cpp. Names double as prepared-statement names.
 #pragma once
 
 #include <prequal/pg/statement.hpp>
@@ -50,8 +50,6 @@ inline constexpr pg::statement status{
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id) "
     "  SELECT id, 'PAN_MASKED', 'api', $2 FROM a) "
     "SELECT * FROM a"};
-
-inline constexpr pg::statement ping{"api_ping", "SELECT 1"};
 
 // Sealing names stored in clear before migration 003, a batch per transaction; replicas share the work.
 // $1 batch size.

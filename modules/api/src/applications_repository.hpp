@@ -1,7 +1,9 @@
 // The api module's database access: every statement it runs sits behind one named function here, so
-// the handlers read request → validation → repository → response and only this file knows SQL parameters
-// and result columns (queries.hpp holds the statements).
+// the handlers read request → validation → repository → response and never see SQL, parameters or columns
+// (queries.hpp holds the statements and their row structs).
 #pragma once
+
+#include "queries.hpp"
 
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/pg/pool.hpp>
@@ -34,10 +36,7 @@ struct new_application {
 };
 
 /// What an Idempotency-Key holds: the digest of the request that claimed it and the application it made.
-struct idempotency_record {
-    std::string request_hash;
-    std::string application_id;
-};
+using idempotency_record = queries::idempotency_key_row;
 
 /// The application, its audit rows and its outbox event are committed.
 struct stored {};
@@ -51,22 +50,14 @@ struct key_taken {
 using store_outcome = std::variant<stored, duplicate_pan, key_taken>;
 
 /// GET .../status: the stored application as the response shows it (timestamps as UTC ISO-8601 text).
-struct application_status {
-    std::string id;
-    std::string status;
-    std::optional<std::int64_t> cibil_score;
-    std::string pan_masked;
-    std::optional<std::string> decision_reason;
-    std::optional<std::string> max_approved_amount;  // exact decimal text
-    std::string created_at;
-    std::string updated_at;
-};
+using application_status = queries::status_row;
 
 /// Seals one name in clear: (application id, name) → sealed name.
 using name_sealer = std::function<crypto::sealed(std::string_view application_id, std::string_view name)>;
 
 /// Cheap to construct (a pool reference); not thread-safe, like the pool. Every function throws pg::error
-/// when the database fails (pg::error::is_unavailable() tells an outage from a bug).
+/// when the database fails (pg::error::is_unavailable() tells an outage from a bug; bad_row a result that
+/// does not fit its row struct).
 class applications_repository {
 public:
     explicit applications_repository(pg::pool& pool) : pool_{pool} {}

@@ -1,7 +1,8 @@
 // libFuzzer target: raw bytes → Beast request parser (the server's limits) → prequal::http::request →
 // router → the API's pre-database submission path or the status id check → response. Any crash,
 // sanitizer report, escaping exception or malformed response is a bug.
-#include "submission.hpp"
+#include "responses.hpp"
+#include "submission_validation.hpp"
 
 #include <prequal/api/application_request.hpp>
 #include <prequal/core/ids.hpp>

@@ -1,12 +1,14 @@
 // `prequal dlq ...` and `prequal outbox status`: argument checks first (usage errors never touch the
-// database), then one connection on a private io_context for the command's queries.
+// database), then one connection on a private io_context for the command's queries. `prequal migrate`
+// the same way, with the migrations as its work.
 #include "ops_commands.hpp"
 
+#include "database.hpp"
 #include "ops_queries.hpp"
-#include "service.hpp"
 
 #include <prequal/core/ids.hpp>
 #include <prequal/pg/connection.hpp>
+#include <prequal/pg/migrations.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -301,7 +303,7 @@ int run_ops_command(const command_line& cl, core::logger log, std::ostream& out,
         return 2;
     }
 
-    command_database db{cl.config, log};
+    database db{cl.config, log};
     asio::io_context ioc{1};
     int code = 1;
     std::exception_ptr failure;
@@ -322,6 +324,26 @@ int run_ops_command(const command_line& cl, core::logger log, std::ostream& out,
         return 1;
     }
     return code;
+}
+
+int run_migrate(const service_config& config, core::logger log) {
+    const auto sql_dir = find_sql_dir(config);
+    database db{config, log};
+    const std::string& conninfo = db.conninfo();
+    asio::io_context ioc{1};
+    std::exception_ptr failure;
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            auto conn = co_await pg::connection::connect(ioc.get_executor(), conninfo, std::chrono::seconds{30});
+            auto report = co_await pg::migrate(*conn, sql_dir);
+            for (const auto& f : report.applied) log.info("migration applied", {{"file", f}});
+            log.info("database schema up to date", {{"applied_now", std::to_string(report.applied.size())}});
+        },
+        [&](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    if (failure) std::rethrow_exception(failure);
+    return 0;
 }
 
 }  // namespace prequal::app

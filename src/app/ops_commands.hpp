@@ -1,6 +1,6 @@
-// Operator commands on a running deployment's database: `prequal dlq list|show|replay` and
-// `prequal outbox status`. They talk to PostgreSQL only, never to the bus, so they work whichever bus the
-// serving processes use.
+// One-shot operator commands on a deployment's database: `prequal migrate`, `prequal dlq list|show|replay`
+// and `prequal outbox status`. They talk to PostgreSQL only, never to the bus, so they work whichever bus
+// the serving processes use.
 #pragma once
 
 #include "config.hpp"
@@ -17,5 +17,9 @@ namespace prequal::app {
 /// unreachable).
 int run_ops_command(const command_line& cl, core::logger log, std::ostream& out = std::cout,
                     std::ostream& err = std::cerr);
+
+/// `prequal migrate`: applies pending migrations (starting/stopping the private cluster when no URL).
+/// Returns 0; throws std::exception with a clear message when the database or a migration fails.
+int run_migrate(const service_config& config, core::logger log);
 
 }  // namespace prequal::app

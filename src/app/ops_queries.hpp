@@ -1,4 +1,5 @@
-// SQL of the operator commands (dlq, outbox status). Timestamps are rendered as UTC ISO-8601 text.
+// SQL of src/app: the operator commands (dlq, outbox status) and the /ready probe. Timestamps are rendered as
+// UTC ISO-8601 text.
 #pragma once
 
 #include <prequal/pg/row.hpp>
@@ -150,5 +151,8 @@ struct outbox_status_row {
         pg::col("archived", &outbox_status_row::archived),
         pg::col("unreplayed_dead_letters", &outbox_status_row::unreplayed_dead_letters)};
 };
+
+// GET /ready: does the database answer? Named (prepared once per connection): probes come every few seconds.
+inline constexpr pg::statement ping{"ready_ping", "SELECT 1"};
 
 }  // namespace prequal::app::ops_queries

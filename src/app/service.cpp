@@ -2,8 +2,12 @@
 // listener → in-flight HTTP → bus consumers → outbox publisher → pool → private cluster.
 #include "service.hpp"
 
+#include "database.hpp"
+#include "operational_routes.hpp"
+
 #include <prequal/api/api_module.hpp>
 #include <prequal/api/applications_owner.hpp>
+#include <prequal/api/openapi.hpp>
 #include <prequal/bus/kafka_bus.hpp>
 #include <prequal/bus/memory_bus.hpp>
 #include <prequal/credit/credit_module.hpp>
@@ -17,9 +21,9 @@
 #include <prequal/outbox/publisher.hpp>
 #include <prequal/outbox/redriver.hpp>
 #include <prequal/outbox/retention.hpp>
-#include <prequal/pg/embedded_cluster.hpp>
 #include <prequal/pg/migrations.hpp>
 #include <prequal/pg/pool.hpp>
+#include <prequal/pg/pool_telemetry.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -49,27 +53,12 @@ crypto::key_material configured_keys(const service_config& c) {
     return {crypto::parse_encryption_keys(c.encryption_keys), crypto::parse_pan_index_key(c.pan_index_key)};
 }
 
-// Starts the private cluster when no URL is configured; returns the conninfo to use.
-std::string prepare_database(const service_config& c, std::unique_ptr<pg::embedded_cluster>& cluster,
-                             const core::logger& log) {
-    if (!c.database_url.empty()) return c.database_url;
-    std::filesystem::create_directories(c.data_dir);
-    pg::embedded_cluster_options o;
-    o.dir = std::filesystem::absolute(c.data_dir) / "postgres";
-    o.log = [log](const std::string& line) { log.info(line); };
-    cluster = std::make_unique<pg::embedded_cluster>(std::move(o));
-    log.info("no --database-url given: using the private PostgreSQL cluster under the data directory",
-             {{"dir", cluster->dir().string()}});
-    cluster->start();
-    return cluster->conninfo();
-}
-
 }  // namespace
 
 struct service::impl {
     service_config config;
     core::logger log;
-    std::unique_ptr<pg::embedded_cluster> cluster;
+    std::unique_ptr<database> db;
     std::string conninfo;
     std::filesystem::path sql_dir;
     std::unique_ptr<crypto::pan_cipher> cipher;
@@ -94,7 +83,8 @@ struct service::impl {
     std::unique_ptr<outbox::retention> retention;
     std::unique_ptr<credit::credit_module> credit;
     std::unique_ptr<decision::decision_module> decision;
-    std::unique_ptr<api::api_module> api;
+    std::unique_ptr<api::api_module> api;  // only when this process runs the api module
+    std::unique_ptr<operational_routes> operational;
     http::router router;
     std::unique_ptr<http::server> server;
 
@@ -103,15 +93,8 @@ struct service::impl {
 
     asio::awaitable<void> main();
     asio::awaitable<void> shutdown_sequence();
-    /// Names stored in clear before migration 003 are sealed in the background (see docs/pan-protection.md).
-    asio::awaitable<void> seal_legacy_names() {
-        if (!config.run_api) co_return;
-        try {
-            co_await api->seal_legacy_applicant_names();
-        } catch (const std::exception& e) {
-            log.warn("sealing applicant names stored in clear failed; the next start retries",
-                     {{"error", e.what()}});
-        }
+    asio::awaitable<void> run_api() {
+        if (api) co_await api->run();
     }
     asio::awaitable<void> run_publisher() {
         co_await publisher->run();
@@ -137,21 +120,7 @@ asio::awaitable<void> service::impl::main() {
     po.size = config.db_pool_size;
     po.operation_timeout = config.db_operation_timeout;
     pool = std::make_unique<pg::pool>(ex, po);
-    metrics.add_callback_gauge("db_pool_connections", "Open database connections", {}, [p = pool.get()] {
-        return static_cast<std::int64_t>(p->size());
-    });
-    metrics.add_callback_gauge("db_circuit_state", "Database circuit breaker: 0 closed, 1 open, 2 half-open", {},
-                               [p = pool.get()] { return static_cast<std::int64_t>(p->circuit()); });
-    for (auto to : {pg::circuit_state::closed, pg::circuit_state::open, pg::circuit_state::half_open})
-        metrics.get_counter("db_circuit_transitions_total", "Database circuit breaker state changes",
-                            {{"to", pg::to_string(to)}});
-    pool->on_circuit_change([this](pg::circuit_state to) {
-        metrics.get_counter("db_circuit_transitions_total", "Database circuit breaker state changes",
-                            {{"to", pg::to_string(to)}})
-            .inc();
-        if (to == pg::circuit_state::open) log.warn("database unreachable: circuit breaker open, failing fast");
-        if (to == pg::circuit_state::closed) log.info("database reachable again: circuit breaker closed");
-    });
+    pg::attach_pool_telemetry(*pool, metrics, log);
 
     if (config.bus == "kafka") {
         bus::kafka_bus_options ko;
@@ -205,11 +174,17 @@ asio::awaitable<void> service::impl::main() {
     outbox::record_dead_letters(*bus, *pool, {config.submitted_topic, config.credit_topic}, "dead-letter-recorder",
                                 log.child("dlq"));
 
-    api = std::make_unique<api::api_module>(api::api_dependencies{
-        *pool, *cipher, *index, metrics, log.child("api"), wake, [b = bus.get()] { return b->healthy(); },
-        [this] { return draining.load(); }},
-        api::api_options{config.submitted_topic});
-    api->register_routes(router, config.run_api);
+    operational = std::make_unique<operational_routes>(operational_dependencies{
+        *pool, metrics, [b = bus.get()] { return b->healthy(); }, [this] { return draining.load(); },
+        api::openapi_document()});
+    operational->register_routes(router);
+    if (config.run_api) {
+        api = std::make_unique<api::api_module>(
+            api::api_dependencies{*pool, *cipher, *index, metrics, log.child("api"), wake,
+                                  [this] { return draining.load(); }},
+            api::api_options{config.submitted_topic});
+        api->register_routes(router);
+    }
 
     http::server_options so;
     so.host = config.listen_host;
@@ -239,7 +214,7 @@ asio::awaitable<void> service::impl::main() {
                                  {"bus", config.bus}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              seal_legacy_names() && shutdown_sequence());
+              run_api() && shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }
@@ -279,7 +254,8 @@ service::~service() {
 void service::start() {
     auto& s = *impl_;
     s.sql_dir = find_sql_dir(s.config);
-    s.conninfo = prepare_database(s.config, s.cluster, s.log);
+    s.db = std::make_unique<database>(s.config, s.log);
+    s.conninfo = s.db->conninfo();
     const crypto::key_material keys = s.config.database_url.empty() && s.config.encryption_keys.empty()
                                           ? crypto::load_or_create_key_file(s.config.data_dir / "keys")
                                           : configured_keys(s.config);
@@ -307,7 +283,7 @@ void service::start() {
         started.get();
     } catch (...) {
         s.io_thread.join();
-        if (s.cluster) s.cluster->stop();
+        s.db->stop();
         throw;
     }
 }
@@ -325,6 +301,7 @@ int service::wait() {
     // Destroy in reverse order of construction while no io thread runs.
     s.server.reset();
     s.api.reset();
+    s.operational.reset();
     s.decision.reset();
     s.credit.reset();
     s.retention.reset();
@@ -332,7 +309,7 @@ int service::wait() {
     s.publisher.reset();
     s.bus.reset();
     s.pool.reset();
-    if (s.cluster) s.cluster->stop();
+    if (s.db) s.db->stop();
     return s.exit_code;
 }
 
@@ -342,51 +319,8 @@ int service::run_until_signal() {
     return wait();
 }
 
-void service::run_on_io(std::function<void()> fn) {
-    std::promise<void> done;
-    asio::post(impl_->ioc, [&] {
-        fn();
-        done.set_value();
-    });
-    done.get_future().get();
-}
-
-void service::inject(bus::message msg) {
-    std::promise<void> done;
-    asio::co_spawn(impl_->ioc, impl_->bus->publish(std::move(msg)), [&](std::exception_ptr e) {
-        if (e) done.set_exception(e);
-        else done.set_value();
-    });
-    done.get_future().get();
-}
-
+asio::io_context& service::io_context() { return impl_->ioc; }
+bus::message_bus& service::bus() { return *impl_->bus; }
 decision::decision_module* service::decision_module() { return impl_->decision.get(); }
-
-command_database::command_database(const service_config& config, const core::logger& log)
-    : conninfo_{prepare_database(config, cluster_, log)} {}
-
-command_database::~command_database() {
-    if (cluster_) cluster_->stop();
-}
-
-int run_migrate(const service_config& config, core::logger log) {
-    const auto sql_dir = find_sql_dir(config);
-    command_database db{config, log};
-    const std::string& conninfo = db.conninfo();
-    asio::io_context ioc{1};
-    std::exception_ptr failure;
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-            auto conn = co_await pg::connection::connect(ioc.get_executor(), conninfo, std::chrono::seconds{30});
-            auto report = co_await pg::migrate(*conn, sql_dir);
-            for (const auto& f : report.applied) log.info("migration applied", {{"file", f}});
-            log.info("database schema up to date", {{"applied_now", std::to_string(report.applied.size())}});
-        },
-        [&](std::exception_ptr e) { failure = e; });
-    ioc.run();
-    if (failure) std::rethrow_exception(failure);
-    return 0;
-}
 
 }  // namespace prequal::app

@@ -8,17 +8,20 @@
 #include <prequal/core/logger.hpp>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
+#include <string>
 
+namespace boost::asio {
+class io_context;
+}
 namespace prequal::bus {
-struct message;
+class message_bus;
 }
 namespace prequal::decision {
 class decision_module;
 }
-namespace prequal::pg {
-class embedded_cluster;
+namespace prequal::test {
+struct service_test_access;
 }
 
 namespace prequal::app {
@@ -48,38 +51,16 @@ public:
     /// The libpq conninfo in use (the private cluster's when no URL was given).
     std::string conninfo() const;
 
-    /// Runs `fn` on the io thread and waits for it (tests: install hooks without data races).
-    void run_on_io(std::function<void()> fn);
-
-    /// Publishes `msg` on the bus from the io thread and waits until the bus accepted it (tests inject
-    /// duplicates and poison messages this way).
-    void inject(bus::message msg);
-
-    /// The decision module when this process runs it, else null (tests install fault hooks on it).
-    decision::decision_module* decision_module();
-
 private:
+    // Tests reach the running process (its io thread, bus and modules) through tests/support/, not through
+    // public test hooks; these accessors are for that helper only.
+    friend struct test::service_test_access;
+    boost::asio::io_context& io_context();
+    bus::message_bus& bus();
+    decision::decision_module* decision_module();  // null when this process does not run it
+
     struct impl;
     std::unique_ptr<impl> impl_;
-};
-
-/// `prequal migrate`: applies pending migrations (starting/stopping the private cluster when no URL).
-int run_migrate(const service_config& config, core::logger log);
-
-/// The database of a one-shot command (migrate, dlq, outbox): the configured URL, or the private cluster
-/// under --data-dir, started by the constructor and stopped by the destructor.
-class command_database {
-public:
-    command_database(const service_config& config, const core::logger& log);
-    ~command_database();
-    command_database(const command_database&) = delete;
-    command_database& operator=(const command_database&) = delete;
-
-    const std::string& conninfo() const { return conninfo_; }
-
-private:
-    std::unique_ptr<pg::embedded_cluster> cluster_;
-    std::string conninfo_;
 };
 
 }  // namespace prequal::app

@@ -2,6 +2,7 @@
 // shuffled order (credit reports before submissions) while new applications flow; each is decided once.
 #include "fault_support.hpp"
 #include "service_fixture.hpp"
+#include "support/service_test_access.hpp"
 
 #include <prequal/bus/message.hpp>
 
@@ -87,7 +88,7 @@ TEST_CASE("fault: duplicate and out-of-order redelivery storm decides each appli
             std::this_thread::sleep_for(10ms);
         }
     });
-    for (auto& m : storm) f.service().inject(m);
+    for (auto& m : storm) service_test_access::inject(f.service(), m);
     stop = true;
     submitter.join();
 
@@ -153,7 +154,7 @@ TEST_CASE("fault: credit reports redelivered ahead of their submissions to undec
     prequal::app::service again(config, prequal::core::logger{"test-storm", prequal::core::log_level::warn});
     again.start();
     const double delivered_before = delivered_total(again.port());
-    for (auto& m : storm) again.inject(m);
+    for (auto& m : storm) service_test_access::inject(again, m);
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (delivered_total(again.port()) < delivered_before + static_cast<double>(storm.size()) &&
            std::chrono::steady_clock::now() < deadline)

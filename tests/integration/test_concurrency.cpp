@@ -1,6 +1,7 @@
 // Races: the duplicate rule under 50 concurrent submissions, Idempotency-Key replays (sequential and
 // concurrent), and a forced optimistic-locking conflict in the decision module.
 #include "service_fixture.hpp"
+#include "support/service_test_access.hpp"
 
 #include <prequal/decision/decision_module.hpp>
 
@@ -93,8 +94,8 @@ TEST_CASE("integration: a forced version conflict is retried and decided once", 
     service_fixture f;
     std::atomic<int> hook_calls{0};
     const std::string conninfo = f.conninfo();
-    f.service().run_on_io([&] {
-        f.service().decision_module()->before_update =
+    service_test_access::run_on_io(f.service(), [&] {
+        service_test_access::decision_module(f.service())->before_update =
             [&hook_calls, conninfo](const std::string& id) -> boost::asio::awaitable<void> {
             // The first time, another writer bumps the version between read and update.
             if (hook_calls++ == 0)
@@ -115,8 +116,9 @@ TEST_CASE("integration: a forced version conflict is retried and decided once", 
 TEST_CASE("integration: a conflict that persists is dead-lettered, not decided", "[integration][pg]") {
     service_fixture f{[](prequal::app::service_config& c) { c.bus_max_attempts = 1; }};
     const std::string conninfo = f.conninfo();
-    f.service().run_on_io([&] {
-        f.service().decision_module()->before_update = [conninfo](const std::string& id) -> boost::asio::awaitable<void> {
+    service_test_access::run_on_io(f.service(), [&] {
+        service_test_access::decision_module(f.service())->before_update =
+            [conninfo](const std::string& id) -> boost::asio::awaitable<void> {
             sql_value(conninfo, "UPDATE applications SET version = version + 1 WHERE id = '" + id + "'");
             co_return;
         };

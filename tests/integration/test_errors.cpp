@@ -109,6 +109,29 @@ TEST_CASE("integration: operational endpoints: health, ready, openapi, metrics",
     CHECK(metrics.body.find("# TYPE applications_accepted_total counter") != std::string::npos);
 }
 
+TEST_CASE("integration: a worker-only process serves the operational endpoints but not the API",
+          "[integration][pg]") {
+    service_fixture f{[](prequal::app::service_config& c) { c.run_api = false; }};
+    auto health = http_request(f.port(), "GET", "/health");
+    CHECK(health.status == 200);
+    CHECK(health.body == R"({"status":"ok"})");
+    auto ready = http_request(f.port(), "GET", "/ready");
+    CHECK(ready.status == 200);
+    CHECK(ready.body == R"({"status":"ready","checks":{"database":"ok","bus":"ok","draining":false}})");
+    auto openapi = http_request(f.port(), "GET", "/openapi.json");
+    REQUIRE(openapi.status == 200);
+    CHECK(openapi.header("content-type") == "application/json; charset=utf-8");
+    CHECK(boost::json::parse(openapi.body).as_object().at("paths").as_object().contains("/applications"));
+    auto metrics = http_request(f.port(), "GET", "/metrics");
+    CHECK(metrics.status == 200);
+    CHECK(metrics.header("content-type").starts_with("text/plain; version=0.0.4"));
+    CHECK(metrics.body.find("# TYPE db_circuit_state gauge") != std::string::npos);
+    CHECK(metrics.body.find("# TYPE credit_reports_generated_total counter") != std::string::npos);
+    check_error(post_json(f.port(), "/applications", valid_body), 404, "NOT_FOUND");
+    const std::string some_id = "00000000-0000-0000-0000-000000000000";
+    check_error(http_request(f.port(), "GET", "/applications/" + some_id + "/status"), 404, "NOT_FOUND");
+}
+
 TEST_CASE("integration: 503 SERVICE_UNAVAILABLE while the database is down, recovery without restart",
           "[integration][pg]") {
     service_fixture f;

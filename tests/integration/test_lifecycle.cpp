@@ -4,6 +4,7 @@
 
 #include "ops_commands.hpp"
 #include "support/pg_harness.hpp"
+#include "support/service_test_access.hpp"
 
 #include <prequal/decision/decision_module.hpp>
 #include <prequal/api/applications_owner.hpp>
@@ -64,9 +65,9 @@ bool eventually(Pred pred, std::chrono::seconds timeout = std::chrono::seconds{2
 // Makes every decision attempt conflict while `failing` is set (a persistent fault, then fixed).
 void install_conflict(service_fixture& f, std::shared_ptr<std::atomic<bool>> failing) {
     const std::string conninfo = f.conninfo();
-    f.service().run_on_io([&] {
-        f.service().decision_module()->before_update = [conninfo, failing](const std::string& id)
-            -> boost::asio::awaitable<void> {
+    service_test_access::run_on_io(f.service(), [&] {
+        service_test_access::decision_module(f.service())->before_update =
+            [conninfo, failing](const std::string& id) -> boost::asio::awaitable<void> {
             if (*failing) sql_value(conninfo, "UPDATE applications SET version = version + 1 WHERE id = '" + id + "'");
             co_return;
         };

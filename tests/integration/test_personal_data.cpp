@@ -17,6 +17,9 @@
 #include <array>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 using namespace prequal;
 using namespace prequal::test;
@@ -88,7 +91,7 @@ TEST_CASE("integration: applicant names stored in clear before migration 003 are
         po.size = 2;
         pg::pool pool{co_await boost::asio::this_coro::executor, po};
         api::api_module api{api::api_dependencies{pool, cipher, index, metrics, core::logger{"test", core::log_level::warn},
-                                                  {}, [] { return true; }, [] { return false; }}};
+                                                  {}, [] { return false; }}};
         const std::int64_t n = co_await api.seal_legacy_applicant_names(2);  // two batches
         pool.close();
         co_return n;
@@ -103,4 +106,50 @@ TEST_CASE("integration: applicant names stored in clear before migration 003 are
         CHECK(cipher.decrypt(key_id, sealed, api::applicant_name_aad(ids[i])) == "Legacy Person " + std::to_string(i));
     }
     CHECK(run_coro(seal) == 0);  // nothing left: a second run (or another replica) changes nothing
+}
+
+TEST_CASE("integration: the api module's run() seals legacy names itself and logs a database failure",
+          "[integration][pg]") {
+    const auto keys = crypto::generate_keys();
+    const crypto::pan_cipher cipher{keys.encryption_keys};
+    const crypto::pan_index index{keys.pan_index_key};
+    core::metrics_registry metrics;
+    struct captured : core::log_sink {
+        std::vector<std::string> lines;  // written from the test's single io thread only
+        void write_line(std::string_view line) override { lines.emplace_back(line); }
+    };
+    auto run_api_on = [&](const std::string& conninfo, std::shared_ptr<captured> sink) {
+        run_coro([&]() -> boost::asio::awaitable<void> {
+            pg::pool_options po;
+            po.conninfo = conninfo;
+            po.size = 1;
+            pg::pool pool{co_await boost::asio::this_coro::executor, po};
+            api::api_module api{api::api_dependencies{pool, cipher, index, metrics,
+                                                      core::logger{"api", core::log_level::info, sink}, {},
+                                                      [] { return false; }}};
+            co_await api.run();
+            pool.close();
+        });
+    };
+
+    const std::string db = pg_harness::instance().fresh_database();
+    const std::string id = core::new_uuid();
+    sql_value(db, "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, "
+                  "applicant_name, monthly_income, loan_amount) VALUES ('" +
+                      id + "', 'hmac', 'c', 'k', 'XXXXXX000A', 'Old Name', 1, 1)");
+    auto sealed_log = std::make_shared<captured>();
+    run_api_on(db, sealed_log);
+    CHECK(sql_count(db, "SELECT count(*) FROM applications WHERE applicant_name IS NOT NULL") == 0);
+    REQUIRE(sealed_log->lines.size() == 1);
+    CHECK(sealed_log->lines[0].find(
+              R"("message":"sealed applicant names stored in clear before migration 003","rows":"1")") !=
+          std::string::npos);
+
+    auto failed_log = std::make_shared<captured>();
+    REQUIRE_NOTHROW(run_api_on("host=/nonexistent-prequal-socket-dir port=5432 dbname=none", failed_log));
+    REQUIRE(failed_log->lines.size() == 1);
+    CHECK(failed_log->lines[0].find("\"level\":\"warn\"") != std::string::npos);
+    CHECK(failed_log->lines[0].find(
+              R"("message":"sealing applicant names stored in clear failed; the next start retries")") !=
+          std::string::npos);
 }

@@ -1,4 +1,4 @@
-// API module wiring: routes and the shared error helpers.
+// API module wiring: routes, background work and the shared error helpers.
 #include "responses.hpp"
 
 #include <prequal/api/api_module.hpp>
@@ -29,15 +29,19 @@ api_module::api_module(api_dependencies deps, api_options options)
       duplicates_{deps_.metrics.get_counter("applications_duplicate_total", "Submissions refused by the duplicate rule")},
       replays_{deps_.metrics.get_counter("idempotent_replays_total", "Submissions answered from an Idempotency-Key")} {}
 
-void api_module::register_routes(http::router& router, bool applications) {
-    if (applications) {
-        router.add("POST", "/applications", [this](http::request& r) { return submit(r); });
-        router.add("GET", "/applications/{application_id}/status", [this](http::request& r) { return status(r); });
+void api_module::register_routes(http::router& router) {
+    router.add("POST", "/applications", [this](http::request& r) { return submit(r); });
+    router.add("GET", "/applications/{application_id}/status",
+               [this](http::request& r) { return status(r); });
+}
+
+boost::asio::awaitable<void> api_module::run() {
+    try {
+        co_await seal_legacy_applicant_names();
+    } catch (const std::exception& e) {
+        deps_.log.warn("sealing applicant names stored in clear failed; the next start retries",
+                       {{"error", e.what()}});
     }
-    router.add("GET", "/health", [this](http::request& r) { return health(r); });
-    router.add("GET", "/ready", [this](http::request& r) { return ready(r); });
-    router.add("GET", "/metrics", [this](http::request& r) { return metrics(r); });
-    router.add("GET", "/openapi.json", [this](http::request& r) { return openapi(r); });
 }
 
 }  // namespace prequal::api

@@ -1,5 +1,5 @@
 // The OpenAPI 3 description of the HTTP contract, served at /openapi.json.
-#include <prequal/api/api_module.hpp>
+#include <prequal/api/openapi.hpp>
 
 namespace prequal::api {
 

@@ -1,14 +1,22 @@
-// SQL of the API module. Names double as prepared-statement names.
+// SQL of the API module, run only by applications_repository.cpp, with the row struct each result decodes
+// into. Names double as prepared-statement names.
 #pragma once
 
 #include <prequal/outbox/sql.hpp>
+#include <prequal/pg/row.hpp>
 #include <prequal/pg/statement.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
 
 namespace prequal::api::queries {
 
 // The whole submission in one statement (one round trip, one transaction): take the PAN's claim — only
 // if free, expired (24 h) or held by a REJECTED application; concurrent claims of one PAN serialize on the
-// primary key — then insert the application, its audit rows and its outbox event (the platform's PREQUAL_OUTBOX_INSERT).
+// primary key — then insert the application, its audit rows and its outbox event (the platform's
+// PREQUAL_OUTBOX_INSERT).
 // No row back = duplicate.
 // $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 sealed name, $7 income, $8 loan, $9 loan type,
 // $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id.
@@ -38,22 +46,46 @@ inline constexpr pg::statement claim_idempotency_key{
     "INSERT INTO idempotency_keys (idempotency_key, request_hash, application_id) VALUES ($1, $2, $3::uuid) "
     "ON CONFLICT DO NOTHING RETURNING 1"};
 
+// $1 key → the request hash and application id stored with it (no row: the key is gone).
 inline constexpr pg::statement find_idempotency_key{
     "api_find_idempotency_key",
     "SELECT request_hash, application_id FROM idempotency_keys WHERE idempotency_key = $1"};
+struct idempotency_key_row {
+    std::string request_hash;
+    std::string application_id;
+    static constexpr auto columns = std::tuple{pg::col("request_hash", &idempotency_key_row::request_hash),
+                                               pg::col("application_id", &idempotency_key_row::application_id)};
+};
 
-// Status read plus the audit row for showing the masked PAN. $1 id, $2 request id.
+// Status read plus the audit row for showing the masked PAN. $1 id, $2 request id (no row: unknown id).
 inline constexpr pg::statement status{
     "api_status",
     "WITH a AS (SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
-    "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-    "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+    "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, "
+    "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at "
     "  FROM applications WHERE id = $1::uuid), "
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id) "
     "  SELECT id, 'PAN_MASKED', 'api', $2 FROM a) "
     "SELECT * FROM a"};
-
-inline constexpr pg::statement ping{"api_ping", "SELECT 1"};
+struct status_row {
+    std::string id;
+    std::string status;
+    std::optional<std::int64_t> cibil_score;
+    std::string pan_masked;
+    std::optional<std::string> decision_reason;
+    std::optional<std::string> max_approved_amount;  // exact decimal text
+    std::string created_at;                          // UTC ISO-8601 with milliseconds
+    std::string updated_at;
+    static constexpr auto columns = std::tuple{
+        pg::col("id", &status_row::id),
+        pg::col("status", &status_row::status),
+        pg::col("cibil_score", &status_row::cibil_score),
+        pg::col("pan_masked", &status_row::pan_masked),
+        pg::col("decision_reason", &status_row::decision_reason),
+        pg::col("max_approved_amount", &status_row::max_approved_amount),
+        pg::col("created_at", &status_row::created_at),
+        pg::col("updated_at", &status_row::updated_at)};
+};
 
 // Sealing names stored in clear before migration 003, a batch per transaction; replicas share the work.
 // $1 batch size.
@@ -61,6 +93,12 @@ inline constexpr pg::statement clear_names{
     "api_clear_names",
     "SELECT id::text, applicant_name FROM applications WHERE applicant_name IS NOT NULL "
     "LIMIT $1::int FOR UPDATE SKIP LOCKED"};
+struct clear_name_row {
+    std::string id;
+    std::string applicant_name;
+    static constexpr auto columns = std::tuple{pg::col("id", &clear_name_row::id),
+                                               pg::col("applicant_name", &clear_name_row::applicant_name)};
+};
 
 // $1 id, $2 sealed name, $3 key id.
 inline constexpr pg::statement seal_name{

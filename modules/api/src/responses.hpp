@@ -4,6 +4,9 @@
 #include <prequal/http/errors.hpp>
 #include <prequal/http/message.hpp>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <string>
 #include <string_view>
 
@@ -19,6 +22,16 @@ inline http::response json_response(unsigned status, std::string body) {
     r.status = status;
     r.body = std::move(body);
     r.set_header("Content-Type", "application/json; charset=utf-8");
+    return r;
+}
+
+/// The 202 response (body and Location) for an accepted or replayed application.
+inline http::response accepted(const std::string& application_id) {
+    boost::json::object body;
+    body["application_id"] = application_id;
+    body["status"] = "PENDING";
+    auto r = json_response(202, boost::json::serialize(body));
+    r.set_header("Location", "/applications/" + application_id + "/status");
     return r;
 }
 

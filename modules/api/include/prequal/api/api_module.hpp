@@ -1,5 +1,6 @@
-// The API module: registers the contract's routes on a router. Handlers are request → response
-// coroutines, so most of them are testable without a socket.
+// The API module: the contract's application routes (submit, status) and the sealing of applicant names
+// stored in clear by old versions. Handlers are request → response coroutines, so most of them are testable
+// without a socket. The operational routes (/health, /ready, /metrics, /openapi.json) are the platform's.
 #pragma once
 
 #include <prequal/core/logger.hpp>
@@ -31,25 +32,24 @@ struct api_dependencies {
     core::metrics_registry& metrics;
     core::logger log;
     std::function<void()> on_commit;         // an outbox event was committed: wake the publisher
-    std::function<bool()> bus_healthy;       // for /ready
-    std::function<bool()> draining;          // for /ready and to refuse new submissions
+    std::function<bool()> draining;          // refuse new submissions; stop sealing between batches
 };
 
 class api_module {
 public:
     api_module(api_dependencies deps, api_options options = {});
 
-    /// Adds /health, /ready, /metrics, /openapi.json and, when `applications` is set (the process runs the
-    /// api module), POST /applications and GET /applications/{application_id}/status. The module must
-    /// outlive the router.
-    void register_routes(http::router& router, bool applications = true);
+    /// Adds POST /applications and GET /applications/{application_id}/status. The module must outlive the
+    /// router.
+    void register_routes(http::router& router);
+
+    /// The module's background work, run beside the routes while the process serves: seals the applicant
+    /// names stored in clear before migration 003 (see docs/pan-protection.md), then returns. Never throws:
+    /// a database failure is logged and the next start retries.
+    boost::asio::awaitable<void> run();
 
     boost::asio::awaitable<http::response> submit(http::request& req);
     boost::asio::awaitable<http::response> status(http::request& req);
-    boost::asio::awaitable<http::response> health(http::request& req);
-    boost::asio::awaitable<http::response> ready(http::request& req);
-    boost::asio::awaitable<http::response> metrics(http::request& req);
-    boost::asio::awaitable<http::response> openapi(http::request& req);
 
     /// Seals applicant names stored in clear by versions before migration 003: `batch` rows per
     /// transaction (FOR UPDATE SKIP LOCKED, so replicas share the work) until none is left or the process
@@ -66,8 +66,5 @@ private:
 
 /// The authenticated data binding a sealed applicant name to its application (and not to a PAN field).
 std::string applicant_name_aad(std::string_view application_id);
-
-/// The OpenAPI 3 document served at /openapi.json.
-const std::string& openapi_document();
 
 }  // namespace prequal::api

@@ -5,7 +5,6 @@
 #include <prequal/api/application_request.hpp>
 #include <prequal/http/message.hpp>
 
-#include <string>
 #include <variant>
 
 namespace prequal::api::detail {
@@ -16,8 +15,5 @@ using submission_check = std::variant<http::response, application_request>;
 /// 415 for a non-JSON Content-Type, 503 while draining, 400 for malformed JSON, 422 for a body or an
 /// Idempotency-Key that fails validation; otherwise the parsed application.
 submission_check validate_submission(const http::request& req, bool draining);
-
-/// The 202 response (body and Location) for an accepted or replayed application.
-http::response accepted(const std::string& application_id);
 
 }  // namespace prequal::api::detail

@@ -1,17 +1,12 @@
-// Pre-database checks of POST /applications and the 202 response shape.
-#include "submission.hpp"
+// Pre-database checks of POST /applications.
+#include "submission_validation.hpp"
 
 #include "responses.hpp"
-
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cctype>
 
 namespace prequal::api::detail {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -42,15 +37,6 @@ submission_check validate_submission(const http::request& req, bool draining) {
         return error(req, 422, "VALIDATION_ERROR", "request failed validation",
                      {{"Idempotency-Key", "must be 1-255 printable ASCII characters"}});
     return std::move(std::get<application_request>(parsed));
-}
-
-http::response accepted(const std::string& application_id) {
-    json::object body;
-    body["application_id"] = application_id;
-    body["status"] = "PENDING";
-    auto r = json_response(202, json::serialize(body));
-    r.set_header("Location", "/applications/" + application_id + "/status");
-    return r;
 }
 
 }  // namespace prequal::api::detail

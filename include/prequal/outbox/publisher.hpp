@@ -32,8 +32,10 @@ struct publisher_options {
     // Claims start this long before the first due event the previous claim saw, so an event whose transaction
     // committed late (its next_attempt_at is the transaction's start) is still found; one whose transaction
     // took longer waits for the next sweep. Larger = more dead index entries walked per claim.
-    std::chrono::milliseconds scan_margin{5000};
-    std::chrono::milliseconds sweep_interval{10000};     // a claim from the head of the queue this often
+    std::chrono::milliseconds scan_margin{2000};
+    // A claim from the head of the queue this often: it walks every dead entry since the last VACUUM
+    // (measured: ~135,000 buffers, 0.5 s, behind a 100,000 backlog), so it is rare.
+    std::chrono::milliseconds sweep_interval{30000};
     std::string listen_conninfo;                         // empty → no LISTEN (single-process deployments)
 };
 

@@ -20,17 +20,7 @@ mock="$build/prequal-kafka-mock"
 [[ -x $bin && -x $mock ]] || { echo "need $bin and $mock" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
 
-work="$(mktemp -d /tmp/prequal-backlog.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 2
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-    exec 3>&- 2>/dev/null || true
-    bench_stop_postgres "$work"
-    rm -rf "$work"
-}
-trap cleanup EXIT
+bench_work_dir prequal-backlog
 
 bench_start_postgres "$work" prequal -c shared_preload_libraries=pg_stat_statements
 pgport=$BENCH_PGPORT
@@ -39,12 +29,7 @@ sql() { psql -X -A -t -q -h "$work/sock" -p "$pgport" -U prequal -d postgres -c 
 sql "CREATE EXTENSION pg_stat_statements" >/dev/null
 "$bin" migrate "--database-url=$url_db" >/dev/null
 
-mkfifo "$work/cmd"
-"$mock" --brokers 3 --partitions 12 --port-file "$work/bootstrap.env" <"$work/cmd" >"$work/mock.out" 2>"$work/mock.err" &
-pids+=($!)
-exec 3>"$work/cmd"
-for _ in $(seq 100); do [[ -s $work/bootstrap.env ]] && break; sleep 0.1; done
-source "$work/bootstrap.env"
+bench_start_kafka_mock "$mock" 3 12
 mapfile -t keys < <("$bin" keygen)
 common=(serve --bus=kafka "--kafka-brokers=$BOOTSTRAP" "${keys[@]}" --log-level=warn "--database-url=$url_db"
         --kafka-property=consumer.session.timeout.ms=6000 --kafka-property=consumer.heartbeat.interval.ms=500

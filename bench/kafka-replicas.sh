@@ -21,17 +21,7 @@ bin="$build/prequal"
 mock="$build/prequal-kafka-mock"
 [[ -x $bin && -x $mock ]] || { echo "build prequal and prequal_kafka_mock with -DPREQUAL_WITH_KAFKA=ON in $build" >&2; exit 1; }
 
-work="$(mktemp -d /tmp/prequal-kbench.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    sleep 2
-    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-    exec 3>&- 2>/dev/null || true
-    bench_stop_postgres "$work"
-    rm -rf "$work"
-}
-trap cleanup EXIT
+bench_work_dir prequal-kbench
 
 # PostgreSQL: private, unix socket only, fsync off (we measure the bus, not the disk).
 bench_start_postgres "$work" prequal -c fsync=off
@@ -40,12 +30,7 @@ db_url() { echo "host=$work/sock port=$pgport user=prequal dbname=$1"; }
 sql() { psql -X -A -t -q -h "$work/sock" -p "$pgport" -U prequal -d "$1" -c "$2"; }
 
 # Kafka mock cluster, stdin held open on fd 3.
-mkfifo "$work/cmd"
-"$mock" --brokers 3 --partitions 6 --port-file "$work/bootstrap.env" <"$work/cmd" >"$work/mock.out" 2>"$work/mock.err" &
-pids+=($!)
-exec 3>"$work/cmd"
-for _ in $(seq 100); do [[ -s $work/bootstrap.env ]] && break; sleep 0.1; done
-source "$work/bootstrap.env"
+bench_start_kafka_mock "$mock" 3 6
 
 mapfile -t keys < <("$bin" keygen)
 common=(serve --bus=kafka "--kafka-brokers=$BOOTSTRAP" "${keys[@]}" --log-level=warn

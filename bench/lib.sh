@@ -23,3 +23,31 @@ bench_start_postgres() {
 }
 
 bench_stop_postgres() { bench_pg "$BENCH_PGBIN/pg_ctl" -D "$1/sock/pg" -m immediate stop >/dev/null 2>&1 || true; }
+
+# bench_work_dir PREFIX: a temp dir in $work and an EXIT trap that stops the processes listed in $pids
+# (TERM, then KILL), closes fd 3 (a mock's command FIFO), stops the PostgreSQL under $work and removes it.
+bench_work_dir() {
+    work="$(mktemp -d "/tmp/$1.XXXXXX")"
+    pids=()
+    trap bench_cleanup EXIT
+}
+bench_cleanup() {
+    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sleep 2
+    for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    exec 3>&- 2>/dev/null || true
+    bench_stop_postgres "$work"
+    rm -rf "$work"
+}
+
+# bench_start_kafka_mock MOCK_BINARY BROKERS PARTITIONS: starts the mock cluster with its stdin on fd 3 (a FIFO
+# in $work), adds it to $pids and sets BOOTSTRAP.
+bench_start_kafka_mock() {
+    mkfifo "$work/cmd"
+    "$1" --brokers "$2" --partitions "$3" --port-file "$work/bootstrap.env" <"$work/cmd" >"$work/mock.out" \
+        2>"$work/mock.err" &
+    pids+=($!)
+    exec 3>"$work/cmd"
+    for _ in $(seq 100); do [[ -s $work/bootstrap.env ]] && break; sleep 0.1; done
+    source "$work/bootstrap.env"
+}

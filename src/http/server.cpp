@@ -1,5 +1,6 @@
-// The server facade: listening socket, accept loop with a connection cap, and the two shutdown phases.
-// Shared state lives in detail::server_state on one strand; each connection is a detail::session.
+// The server facade: listening socket, accept loop with a connection cap (shedding the longest-idle
+// connection at the cap), and the two shutdown phases. Shared state lives in detail::server_state on one
+// strand; each connection is a detail::session.
 #include "server_state.hpp"
 #include "session.hpp"
 
@@ -31,19 +32,60 @@ server_state::server_state(net::any_io_executor ex, server_options opts, dispatc
       connections_rejected(
           registry.get_counter("http_connections_rejected_total",
                                "HTTP connections closed on accept because of the connection cap.")),
+      connections_shed(registry.get_counter(
+          "http_connections_shed_total",
+          "Idle keep-alive HTTP connections closed at the connection cap to admit a new connection.")),
+      connections_idle(registry.get_gauge("http_connections_idle",
+                                          "Open HTTP connections waiting for the first byte of a request.")),
       request_duration(registry.get_histogram("http_request_duration_seconds",
                                               "Time from a request's header to its response being written.")),
       acceptor(strand) {}
 
 void server_state::session_finished(std::uint64_t id) {
     net::post(strand, [this, self = shared_from_this(), id] {
-        if (sessions.erase(id) == 0) return;
+        auto it = sessions.find(id);
+        if (it == sessions.end()) return;
+        if (it->second.idle_hook.is_linked()) {
+            idle.erase(idle.iterator_to(it->second));
+            connections_idle.add(-1);
+        }
+        sessions.erase(it);
         active.fetch_sub(1, std::memory_order_relaxed);
         connections_active.add(-1);
         if (sessions.empty()) {
             for (auto* waiter : drain_waiters) waiter->cancel();
         }
     });
+}
+
+void server_state::session_idle(std::uint64_t id) {
+    net::post(strand, [this, self = shared_from_this(), id] {
+        auto it = sessions.find(id);
+        if (it == sessions.end() || it->second.idle_hook.is_linked()) return;
+        idle.push_back(it->second);
+        connections_idle.add(1);
+    });
+}
+
+void server_state::session_busy(std::uint64_t id) {
+    net::post(strand, [this, self = shared_from_this(), id] {
+        auto it = sessions.find(id);
+        if (it == sessions.end() || !it->second.idle_hook.is_linked()) return;
+        idle.erase(idle.iterator_to(it->second));
+        connections_idle.add(-1);
+    });
+}
+
+bool server_state::shed_longest_idle() {
+    if (idle.empty()) return false;
+    auto& victim = idle.front();
+    idle.pop_front();
+    connections_idle.add(-1);
+    // The victim leaves `sessions` (freeing its slot) once its coroutine has closed the socket. Until then
+    // the new connection is admitted one over the cap; each further arrival sheds one more, so the excess
+    // is only the closes in flight. A session already gone has its session_finished on the way.
+    if (auto s = victim.weak.lock()) net::post(s->executor(), [s] { s->shed(); });
+    return true;
 }
 
 void server_state::count_request(std::string_view method, unsigned status) {
@@ -67,7 +109,10 @@ net::awaitable<void> accept_loop(std::shared_ptr<server_state> st) {
             co_await pause.async_wait(net::as_tuple(net::use_awaitable));
             continue;
         }
-        if (st->draining || st->sessions.size() >= st->options.max_connections) {
+        // At the cap an idle connection makes room, so idle connections never lock clients out; only when
+        // every connection is in the middle of a request is the new one refused.
+        if (st->draining ||
+            (st->sessions.size() >= st->options.max_connections && !st->shed_longest_idle())) {
             st->connections_rejected.inc();
             boost::system::error_code ignored;
             socket.close(ignored);
@@ -75,7 +120,10 @@ net::awaitable<void> accept_loop(std::shared_ptr<server_state> st) {
         }
         const auto id = st->next_session_id++;
         auto s = std::make_shared<session>(st, std::move(socket), id);
-        st->sessions.emplace(id, s);
+        // A new connection waits for its first request, so it starts out as the newest idle connection.
+        auto& entry = st->sessions.try_emplace(id, s).first->second;
+        st->idle.push_back(entry);
+        st->connections_idle.add(1);
         st->active.fetch_add(1, std::memory_order_relaxed);
         st->connections_active.add(1);
         auto ex = s->executor();
@@ -85,8 +133,8 @@ net::awaitable<void> accept_loop(std::shared_ptr<server_state> st) {
 
 net::awaitable<void> drain_on_strand(std::shared_ptr<server_state> st, std::chrono::milliseconds deadline) {
     st->draining = true;
-    for (auto& [id, weak] : st->sessions) {
-        if (auto s = weak.lock()) net::post(s->executor(), [s] { s->on_drain(); });
+    for (auto& [id, entry] : st->sessions) {
+        if (auto s = entry.weak.lock()) net::post(s->executor(), [s] { s->on_drain(); });
     }
     if (st->sessions.empty()) co_return;
 
@@ -98,8 +146,8 @@ net::awaitable<void> drain_on_strand(std::shared_ptr<server_state> st, std::chro
     if (!st->sessions.empty()) {
         st->log.warn("drain deadline passed; closing remaining connections",
                      {{"connections", std::to_string(st->sessions.size())}});
-        for (auto& [id, weak] : st->sessions) {
-            if (auto s = weak.lock()) net::post(s->executor(), [s] { s->force_close(); });
+        for (auto& [id, entry] : st->sessions) {
+            if (auto s = entry.weak.lock()) net::post(s->executor(), [s] { s->force_close(); });
         }
     }
 }

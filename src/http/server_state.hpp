@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -22,12 +23,33 @@ namespace prequal::http::detail {
 
 class session;
 
+/// One open connection in the registry. While the connection waits for the first byte of a request
+/// (after accept, or between keep-alive requests) `idle_hook` links it into server_state::idle, oldest
+/// first, so that at the connection cap the longest-idle one is found and unlinked in O(1).
+struct session_entry {
+    explicit session_entry(std::weak_ptr<session> s) : weak(std::move(s)) {}
+    std::weak_ptr<session> weak;
+    boost::intrusive::list_member_hook<> idle_hook;
+};
+
+using idle_hook_option = boost::intrusive::member_hook<session_entry, boost::intrusive::list_member_hook<>,
+                                                       &session_entry::idle_hook>;
+using idle_list = boost::intrusive::list<session_entry, idle_hook_option>;
+
 struct server_state : std::enable_shared_from_this<server_state> {
     server_state(boost::asio::any_io_executor ex, server_options opts, dispatcher application,
                  core::logger logger, core::metrics_registry& registry);
 
     /// Any thread: forgets session `id` (posted to the strand) and wakes drain() when the last one leaves.
     void session_finished(std::uint64_t id);
+    /// Any thread: session `id` waits for the first byte of its next request (posted to the strand; it
+    /// becomes the newest idle connection).
+    void session_idle(std::uint64_t id);
+    /// Any thread: session `id` has received the start of a request, so it is no longer idle.
+    void session_busy(std::uint64_t id);
+    /// Strand only: at the connection cap, unlinks the longest-idle connection and asks it to close, which
+    /// frees its slot for a new connection. False when every connection is in the middle of a request.
+    bool shed_longest_idle();
     /// Any thread: one answered request in http_requests_total.
     void count_request(std::string_view method, unsigned status);
 
@@ -39,13 +61,16 @@ struct server_state : std::enable_shared_from_this<server_state> {
     core::metrics_registry& metrics;
     core::gauge& connections_active;
     core::counter& connections_rejected;
+    core::counter& connections_shed;
+    core::gauge& connections_idle;
     core::histogram& request_duration;
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<std::size_t> active{0};
 
     // Strand only.
     boost::asio::ip::tcp::acceptor acceptor;
-    std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions;
+    std::unordered_map<std::uint64_t, session_entry> sessions;  // node-based: entries never move
+    idle_list idle;                                                // longest idle at the front
     std::uint64_t next_session_id = 0;
     bool draining = false;
     std::vector<boost::asio::steady_timer*> drain_waiters;

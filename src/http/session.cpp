@@ -99,6 +99,12 @@ void session::on_drain() {
 
 void session::force_close() { stream_.close(); }
 
+void session::shed() {
+    if (!idle_ || draining_) return;
+    shed_ = true;
+    stream_.cancel();
+}
+
 net::awaitable<void> session::serve() {
     const auto& opts = state_->options;
     // The first request, including the wait for its first byte, must arrive within read_timeout of accept.
@@ -107,11 +113,22 @@ net::awaitable<void> session::serve() {
     for (;;) {
         if (draining_) co_return;
         if (buffer_.size() == 0) {
+            // Idle: the server may shed this connection at its cap. (After accept it is registered as idle
+            // already.) With bytes of a next request buffered it is not idle, and keeps its head deadline.
+            if (!first) state_->session_idle(id_);
             stream_.expires_at(first ? deadline : clock::now() + opts.idle_timeout);
             idle_ = true;
             auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
             idle_ = false;
-            if (ec) co_return;  // idle timeout, client closed, or cancelled by drain
+            if (ec) {  // idle timeout, client closed, or cancelled by drain or shed
+                if (shed_) {
+                    state_->connections_shed.inc();
+                    state_->log.debug("idle connection closed at the connection cap");
+                }
+                co_return;
+            }
+            shed_ = false;  // chosen a moment too late: a request has begun, so it is served
+            state_->session_busy(id_);
             buffer_.commit(n);
         }
         if (!first) deadline = clock::now() + opts.read_timeout;

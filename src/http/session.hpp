@@ -32,6 +32,10 @@ public:
     void on_drain();
     /// Drain deadline passed: close the socket whatever is in flight.
     void force_close();
+    /// The server is at its connection cap and chose this connection as the longest idle: close it if it
+    /// is still waiting for a request (as an idle timeout would). A request that has begun meanwhile is
+    /// served as usual.
+    void shed();
 
 private:
     using clock = std::chrono::steady_clock;
@@ -51,6 +55,7 @@ private:
     std::uint64_t id_;
     bool idle_ = false;      // waiting for the first byte of a request
     bool draining_ = false;  // answer the current request with Connection: close, then stop
+    bool shed_ = false;      // shed() cancelled the wait for a request
 };
 
 }  // namespace prequal::http::detail

@@ -26,7 +26,7 @@ struct server_options {
     std::chrono::milliseconds read_timeout{10000};     // a whole request must arrive within this
     std::chrono::milliseconds idle_timeout{30000};     // keep-alive idle between requests
     std::chrono::milliseconds write_timeout{10000};
-    std::size_t max_connections = 1024;                // beyond → accept then close immediately
+    std::size_t max_connections = 1024;                // at the cap: close the longest-idle one, else refuse
 };
 
 /// The application: request → response. The server fills request_id before calling it and sets the

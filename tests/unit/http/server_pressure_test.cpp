@@ -1,0 +1,219 @@
+// Connection pressure over loopback: at max_connections the longest-idle keep-alive connection is closed to
+// admit a new one (contract section 6), a connection in the middle of a request head is never chosen, a new
+// connection is refused only while every open one is mid-request, and descriptors and memory stay bounded
+// while idle connections churn.
+#include "http_test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace prequal;
+using namespace prequal::http;
+using namespace prequal::http::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t cap = 200;
+
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return pred();
+}
+
+/// Open descriptors of this process (both ends of every loopback connection are in it).
+std::size_t open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+
+/// Resident memory of this process in KiB (VmRSS).
+long rss_kib() {
+    std::ifstream status("/proc/self/status");
+    std::string word;
+    while (status >> word) {
+        if (word == "VmRSS:") {
+            long kib = 0;
+            status >> kib;
+            return kib;
+        }
+    }
+    return -1;
+}
+
+std::int64_t idle_count(live_server& srv) { return srv.metrics().get_gauge("http_connections_idle", "").value(); }
+std::uint64_t shed_count(live_server& srv) {
+    return srv.metrics().get_counter("http_connections_shed_total", "").value();
+}
+std::uint64_t rejected_count(live_server& srv) {
+    return srv.metrics().get_counter("http_connections_rejected_total", "").value();
+}
+
+/// A client that has had one answer on its connection and keeps it open (an idle keep-alive connection).
+std::unique_ptr<raw_client> idle_client(std::uint16_t port) {
+    auto c = std::make_unique<raw_client>(port);
+    if (!c->send(get_request("/hello"))) return nullptr;
+    auto reply = c->read_response();
+    if (!reply || reply->status != 200) return nullptr;
+    return c;
+}
+
+/// True when `c` still gets an answer on its connection.
+bool still_served(raw_client& c) {
+    if (!c.send(get_request("/hello"))) return false;
+    auto reply = c.read_response();
+    return reply && reply->status == 200;
+}
+
+server_options capped() {
+    server_options opts;
+    opts.max_connections = cap;
+    return opts;
+}
+
+}  // namespace
+
+TEST_CASE("unit: http: at max_connections the longest-idle keep-alive connections are closed to admit new ones",
+          "[unit][http]") {
+    auto routes = basic_router();
+    live_server srv(capped(), dispatch_to(routes));
+
+    // Fill the cap with idle keep-alive connections, oldest first: each is idle before the next one opens.
+    std::vector<std::unique_ptr<raw_client>> old;
+    for (std::size_t i = 0; i < cap; ++i) {
+        old.push_back(idle_client(srv.port()));
+        REQUIRE(old.back());
+        REQUIRE(eventually([&] { return idle_count(srv) == static_cast<std::int64_t>(i + 1); }));
+    }
+
+    // 50 fresh clients each get their answer, and stay connected.
+    std::vector<std::unique_ptr<raw_client>> fresh;
+    for (int i = 0; i < 50; ++i) {
+        INFO("fresh client " << i);
+        fresh.push_back(idle_client(srv.port()));
+        REQUIRE(fresh.back());
+    }
+    CHECK(eventually([&] { return shed_count(srv) == 50; }));
+    CHECK(rejected_count(srv) == 0);
+
+    // The 50 oldest were closed (cleanly, with nothing sent), the 150 newest were not.
+    for (std::size_t i = 0; i < 50; ++i) {
+        INFO("old connection " << i);
+        std::string received;
+        CHECK(old[i]->wait_closed(&received));
+        CHECK(received.empty());
+    }
+    for (std::size_t i = 50; i < cap; ++i) {
+        INFO("old connection " << i);
+        CHECK_FALSE(old[i]->closed_now());
+    }
+    CHECK(eventually([&] {
+        return srv.metrics().get_gauge("http_connections_active", "").value() == static_cast<std::int64_t>(cap);
+    }));
+    // Every connection that is left still works; answering them closes nothing else.
+    for (std::size_t i = 50; i < cap; ++i) CHECK(still_served(*old[i]));
+    for (auto& c : fresh) CHECK(still_served(*c));
+    CHECK(shed_count(srv) == 50);
+}
+
+TEST_CASE("unit: http: a connection in the middle of a request head is never shed, and with all of them "
+          "mid-head a new connection is refused",
+          "[unit][http]") {
+    auto routes = basic_router();
+    auto opts = capped();
+    opts.read_timeout = 60s;  // ample for the whole test on a loaded machine: only shedding may close them
+    live_server srv(opts, dispatch_to(routes));
+    const std::string head_start = "GET /hello HTTP/1.1\r\nHost: h\r\n";  // no blank line yet
+
+    // The 150 oldest connections have begun a request head; the 50 newest are idle.
+    std::vector<std::unique_ptr<raw_client>> mid_head;
+    for (std::size_t i = 0; i < 150; ++i) {
+        mid_head.push_back(idle_client(srv.port()));
+        REQUIRE(mid_head.back());
+        REQUIRE(mid_head.back()->send(head_start));
+    }
+    REQUIRE(eventually([&] { return idle_count(srv) == 0; }));
+    std::vector<std::unique_ptr<raw_client>> idle;
+    for (std::size_t i = 0; i < 50; ++i) {
+        idle.push_back(idle_client(srv.port()));
+        REQUIRE(idle.back());
+    }
+    REQUIRE(eventually([&] { return idle_count(srv) == 50; }));
+
+    // 50 fresh clients are answered by shedding the idle ones, although those are newer.
+    std::vector<std::unique_ptr<raw_client>> fresh;
+    for (int i = 0; i < 50; ++i) {
+        INFO("fresh client " << i);
+        fresh.push_back(idle_client(srv.port()));
+        REQUIRE(fresh.back());
+    }
+    for (auto& c : idle) CHECK(c->wait_closed());
+    CHECK(shed_count(srv) == 50);
+
+    // Now every connection is mid-head: a new connection is refused, as before shedding existed.
+    for (auto& c : fresh) REQUIRE(c->send(head_start));
+    REQUIRE(eventually([&] { return idle_count(srv) == 0; }));
+    raw_client refused(srv.port());
+    std::string received;
+    CHECK(refused.wait_closed(&received));
+    CHECK(received.empty());
+    CHECK(rejected_count(srv) == 1);
+    CHECK(shed_count(srv) == 50);
+
+    // The mid-head connections kept their deadline and finish their requests.
+    for (auto& c : mid_head) {
+        REQUIRE(c->send("\r\n"));
+        auto reply = c->read_response();
+        REQUIRE(reply);
+        CHECK(reply->status == 200);
+    }
+}
+
+TEST_CASE("unit: http: descriptors and memory stay bounded while new connections keep shedding idle ones",
+          "[unit][http]") {
+    auto routes = basic_router();
+    live_server srv(capped(), dispatch_to(routes));
+    const auto fds_before = open_fds();
+
+    // A ring of `cap` idle clients; each new client sheds the oldest, whose socket the test then closes.
+    std::deque<std::unique_ptr<raw_client>> ring;
+    for (std::size_t i = 0; i < cap; ++i) {
+        ring.push_back(idle_client(srv.port()));
+        REQUIRE(ring.back());
+        REQUIRE(eventually([&] { return idle_count(srv) == static_cast<std::int64_t>(i + 1); }));
+    }
+    const auto rss_before = rss_kib();
+
+    constexpr int churn = 2000;
+    for (int i = 0; i < churn; ++i) {
+        INFO("new client " << i);
+        ring.push_back(idle_client(srv.port()));
+        REQUIRE(ring.back());
+        REQUIRE(ring.front()->wait_closed());
+        ring.pop_front();
+        // Both ends of `cap` connections, plus at most one server-side close still in flight.
+        REQUIRE(open_fds() <= fds_before + 2 * cap + 1);
+    }
+    CHECK(eventually([&] { return shed_count(srv) == churn; }));
+    CHECK(rejected_count(srv) == 0);
+    CHECK(eventually([&] { return open_fds() == fds_before + 2 * cap; }));
+    // 2000 connections opened and shed; a leak of even one buffer per connection would show here.
+    const auto rss_growth_kib = rss_kib() - rss_before;
+    INFO("RSS growth " << rss_growth_kib << " KiB");
+    CHECK(rss_growth_kib < 8 * 1024);
+}

@@ -1,6 +1,8 @@
 // Command-line, environment and config-file parsing with Boost.Program_options.
 #include "config.hpp"
 
+#include "open_files.hpp"
+
 #include <boost/program_options.hpp>
 
 #include <unistd.h>
@@ -101,8 +103,14 @@ po::options_description serve_options() {
         ("db-operation-timeout-ms", po::value<long>()->default_value(in_ms(defaults.db_operation_timeout)),
          "database: deadline of one statement or batch on a pooled connection; a connection that misses "
          "it is discarded and counts toward the circuit breaker")
-        ("max-connections", po::value<std::size_t>()->default_value(defaults.max_connections),
-         "HTTP: concurrent connections")
+        ("max-connections", po::value<std::size_t>(),
+         fmt::format("HTTP: concurrent connections. Default: the open-files limit (start-up raises the "
+                     "soft limit to the hard one) minus a reserve of max({}, db-pool-size + {}) descriptors, "
+                     "{} more with --bus=kafka, for the database, the bus and the process itself; at least "
+                     "half the limit. At the limit the longest-idle keep-alive connection is closed to admit "
+                     "a new one",
+                     reserve_floor, reserve_over_pool, reserve_kafka)
+             .c_str())
         ("stuck-after-seconds", po::value<long>()->default_value(in_s(defaults.stuck_after)),
          "re-drive an application still PENDING this long after submission")
         ("redrive-interval-seconds", po::value<long>()->default_value(in_s(defaults.redrive_interval)),
@@ -271,7 +279,10 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.read_timeout = std::chrono::milliseconds{positive(vm, "read-timeout-ms")};
     c.idle_timeout = std::chrono::milliseconds{positive(vm, "idle-timeout-ms")};
     c.db_operation_timeout = std::chrono::milliseconds{positive(vm, "db-operation-timeout-ms")};
-    c.max_connections = vm["max-connections"].as<std::size_t>();
+    if (vm.count("max-connections")) {
+        c.max_connections = vm["max-connections"].as<std::size_t>();
+        if (c.max_connections == 0) throw std::invalid_argument("--max-connections must be at least 1");
+    }
     c.stuck_after = std::chrono::seconds{positive(vm, "stuck-after-seconds")};
     c.redrive_interval = std::chrono::seconds{positive(vm, "redrive-interval-seconds")};
     c.retention_interval = std::chrono::seconds{positive(vm, "retention-interval-seconds")};

@@ -40,7 +40,7 @@ struct service_config {
     std::chrono::milliseconds shutdown_timeout{15000};
     std::chrono::milliseconds read_timeout{10000};
     std::chrono::milliseconds idle_timeout{30000};
-    std::size_t max_connections = 1024;
+    std::size_t max_connections = 0;                            // 0 → from the open-files limit
     std::chrono::milliseconds stuck_after{300000};              // PENDING this long → re-driven from the outbox
     std::chrono::milliseconds redrive_interval{30000};          // how often the re-driver looks
     std::chrono::milliseconds retention_interval{600000};       // how often retention jobs run

@@ -3,6 +3,7 @@
 #include "service.hpp"
 
 #include "database.hpp"
+#include "open_files.hpp"
 #include "operational_routes.hpp"
 
 #include <prequal/api/api_module.hpp>
@@ -191,7 +192,7 @@ asio::awaitable<void> service::impl::main() {
     so.port = config.listen_port;
     so.read_timeout = config.read_timeout;
     so.idle_timeout = config.idle_timeout;
-    so.max_connections = config.max_connections;
+    so.max_connections = connection_budget(config, log);  // raises the open-files limit too
     server = std::make_unique<http::server>(
         ex, so, [this](http::request& r) { return router.dispatch(r); }, log.child("http"), metrics);
     server->listen();

@@ -150,3 +150,17 @@ TEST_CASE("unit: config: help, version and the other commands", "[unit]") {
     CHECK(dlq.args == std::vector<std::string>{"replay", "7"});
     CHECK(dlq.json);
 }
+
+TEST_CASE("unit: config: --max-connections defaults to the open-files limit, and an explicit value wins",
+          "[unit]") {
+    clean_environment env;
+    CHECK(parse({"serve"}).config.max_connections == 0);  // 0: derived at start-up (open_files.hpp)
+    CHECK(parse({"serve", "--max-connections=200"}).config.max_connections == 200);
+    env.set("PREQUAL_MAX_CONNECTIONS", "300");
+    CHECK(parse({"serve"}).config.max_connections == 300);
+    CHECK_THAT(error_of({"serve", "--max-connections=0"}), Catch::Contains("--max-connections"));
+    // serve --help says how the default is derived.
+    const auto help = parse({"serve", "--help"}).help_text;
+    CHECK_THAT(help, Catch::Contains("open-files limit") && Catch::Contains("db-pool-size + 48") &&
+                         Catch::Contains("longest-idle"));
+}

@@ -30,6 +30,9 @@ namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t read_chunk = 8192;
+// An idle connection holds only this much buffer: there may be as many idle connections as the open-files
+// limit allows. Most request heads fit; a larger one is read on by the parser, which grows the buffer.
+constexpr std::size_t idle_read_chunk = 1024;
 // After rejecting a request mid-upload, swallow what the client still sends (bounded) before closing, so the
 // close does not become an RST that destroys the error response before the client reads it.
 constexpr std::size_t linger_max_bytes = 1024 * 1024;
@@ -116,9 +119,10 @@ net::awaitable<void> session::serve() {
             // Idle: the server may shed this connection at its cap. (After accept it is registered as idle
             // already.) With bytes of a next request buffered it is not idle, and keeps its head deadline.
             if (!first) state_->session_idle(id_);
+            buffer_.shrink_to_fit();  // empty: frees what the last request needed (up to the body limit)
             stream_.expires_at(first ? deadline : clock::now() + opts.idle_timeout);
             idle_ = true;
-            auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_chunk), use_tuple);
+            auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_chunk), use_tuple);
             idle_ = false;
             if (ec) {  // idle timeout, client closed, or cancelled by drain or shed
                 if (shed_) {

@@ -1,4 +1,5 @@
-// A `prequal serve` child process for crash tests: fork/exec of the real binary, signals, exit status.
+// A `prequal serve` child process for crash and load tests: fork/exec of the real binary, signals, exit
+// status.
 #pragma once
 
 #include <sys/types.h>
@@ -31,6 +32,8 @@ public:
     server_process& operator=(const server_process&) = delete;
 
     void kill(int sig);
+    /// The child's process id (for /proc/PID), or -1 once reaped.
+    pid_t pid() const { return pid_; }
     /// Reaps the child: its exit code, or 128 + signal number when a signal ended it.
     int wait();
 

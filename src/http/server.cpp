@@ -45,10 +45,8 @@ void server_state::session_finished(std::uint64_t id) {
     net::post(strand, [this, self = shared_from_this(), id] {
         auto it = sessions.find(id);
         if (it == sessions.end()) return;
-        if (it->second.idle_hook.is_linked()) {
-            idle.erase(idle.iterator_to(it->second));
-            connections_idle.add(-1);
-        }
+        unlink_idle(it->second);
+        if (it->second.shedding) --shedding;
         sessions.erase(it);
         active.fetch_sub(1, std::memory_order_relaxed);
         connections_active.add(-1);
@@ -62,7 +60,8 @@ void server_state::session_idle(std::uint64_t id) {
     net::post(strand, [this, self = shared_from_this(), id] {
         auto it = sessions.find(id);
         if (it == sessions.end() || it->second.idle_hook.is_linked()) return;
-        idle.push_back(it->second);
+        it->second.kept_alive = true;
+        idle_kept.push_back(it->second);
         connections_idle.add(1);
     });
 }
@@ -70,22 +69,50 @@ void server_state::session_idle(std::uint64_t id) {
 void server_state::session_busy(std::uint64_t id) {
     net::post(strand, [this, self = shared_from_this(), id] {
         auto it = sessions.find(id);
-        if (it == sessions.end() || !it->second.idle_hook.is_linked()) return;
-        idle.erase(idle.iterator_to(it->second));
-        connections_idle.add(-1);
+        if (it != sessions.end()) unlink_idle(it->second);
     });
 }
 
-bool server_state::shed_longest_idle() {
-    if (idle.empty()) return false;
-    auto& victim = idle.front();
-    idle.pop_front();
+void server_state::link_new(session_entry& entry) {
+    entry.kept_alive = false;
+    idle_new.push_back(entry);
+    connections_idle.add(1);
+}
+
+void server_state::unlink_idle(session_entry& entry) {
+    if (!entry.idle_hook.is_linked()) return;
+    auto& list = entry.kept_alive ? idle_kept : idle_new;
+    list.erase(list.iterator_to(entry));
     connections_idle.add(-1);
-    // The victim leaves `sessions` (freeing its slot) once its coroutine has closed the socket. Until then
-    // the new connection is admitted one over the cap; each further arrival sheds one more, so the excess
-    // is only the closes in flight. A session already gone has its session_finished on the way.
+}
+
+bool server_state::shed_longest_idle() {
+    // A connection idle after a response is closed first: its client has been served and, as after an idle
+    // timeout, opens a new connection when it needs one. A new connection is most likely about to send its
+    // first request; it is closed only when no keep-alive connection is idle, so that connections that send
+    // nothing cannot lock clients out either.
+    auto& list = idle_kept.empty() ? idle_new : idle_kept;
+    if (list.empty()) return false;
+    auto& victim = list.front();
+    unlink_idle(victim);
+    // The victim leaves `sessions` (freeing its slot) once its coroutine has closed the socket; until then
+    // it is not counted against the cap (connections_kept), so the new connection is admitted now. A
+    // session already gone has its session_finished on the way.
+    victim.shedding = true;
+    ++shedding;
     if (auto s = victim.weak.lock()) net::post(s->executor(), [s] { s->shed(); });
     return true;
+}
+
+void server_state::shed_declined(std::uint64_t id) {
+    net::post(strand, [this, self = shared_from_this(), id] {
+        auto it = sessions.find(id);
+        if (it == sessions.end() || !it->second.shedding) return;
+        it->second.shedding = false;
+        --shedding;
+        // The slot it would have freed is still taken: make room elsewhere if there is an idle connection.
+        if (!draining && connections_kept() > options.max_connections) shed_longest_idle();
+    });
 }
 
 void server_state::count_request(std::string_view method, unsigned status) {
@@ -112,7 +139,7 @@ net::awaitable<void> accept_loop(std::shared_ptr<server_state> st) {
         // At the cap an idle connection makes room, so idle connections never lock clients out; only when
         // every connection is in the middle of a request is the new one refused.
         if (st->draining ||
-            (st->sessions.size() >= st->options.max_connections && !st->shed_longest_idle())) {
+            (st->connections_kept() >= st->options.max_connections && !st->shed_longest_idle())) {
             st->connections_rejected.inc();
             boost::system::error_code ignored;
             socket.close(ignored);
@@ -120,10 +147,7 @@ net::awaitable<void> accept_loop(std::shared_ptr<server_state> st) {
         }
         const auto id = st->next_session_id++;
         auto s = std::make_shared<session>(st, std::move(socket), id);
-        // A new connection waits for its first request, so it starts out as the newest idle connection.
-        auto& entry = st->sessions.try_emplace(id, s).first->second;
-        st->idle.push_back(entry);
-        st->connections_idle.add(1);
+        st->link_new(st->sessions.try_emplace(id, s).first->second);
         st->active.fetch_add(1, std::memory_order_relaxed);
         st->connections_active.add(1);
         auto ex = s->executor();

@@ -23,13 +23,15 @@ namespace prequal::http::detail {
 
 class session;
 
-/// One open connection in the registry. While the connection waits for the first byte of a request
-/// (after accept, or between keep-alive requests) `idle_hook` links it into server_state::idle, oldest
-/// first, so that at the connection cap the longest-idle one is found and unlinked in O(1).
+/// One open connection in the registry. While the connection waits for the first byte of a request,
+/// `idle_hook` links it into one of server_state's idle lists, oldest first, so that at the connection cap
+/// the one to close is found and unlinked in O(1).
 struct session_entry {
     explicit session_entry(std::weak_ptr<session> s) : weak(std::move(s)) {}
     std::weak_ptr<session> weak;
     boost::intrusive::list_member_hook<> idle_hook;
+    bool kept_alive = false;  // idle between keep-alive requests (else: accepted, nothing received yet)
+    bool shedding = false;    // asked to close for a new connection; not yet closed or declined
 };
 
 using idle_hook_option = boost::intrusive::member_hook<session_entry, boost::intrusive::list_member_hook<>,
@@ -42,14 +44,24 @@ struct server_state : std::enable_shared_from_this<server_state> {
 
     /// Any thread: forgets session `id` (posted to the strand) and wakes drain() when the last one leaves.
     void session_finished(std::uint64_t id);
-    /// Any thread: session `id` waits for the first byte of its next request (posted to the strand; it
-    /// becomes the newest idle connection).
+    /// Any thread: session `id` has answered a request and waits for the first byte of its next one
+    /// (posted to the strand; it becomes the newest idle keep-alive connection).
     void session_idle(std::uint64_t id);
     /// Any thread: session `id` has received the start of a request, so it is no longer idle.
     void session_busy(std::uint64_t id);
-    /// Strand only: at the connection cap, unlinks the longest-idle connection and asks it to close, which
-    /// frees its slot for a new connection. False when every connection is in the middle of a request.
+    /// Strand only: a new connection, nothing received yet: the newest in `idle_new`.
+    void link_new(session_entry& entry);
+    /// Strand only: `entry` leaves whichever idle list holds it.
+    void unlink_idle(session_entry& entry);
+    /// Strand only: at the connection cap, unlinks the idle connection to close and asks it to close, which
+    /// frees its slot for a new connection: the longest-idle keep-alive connection, else (none idle between
+    /// requests) the new connection that has waited longest without sending anything. False when every
+    /// connection is in the middle of a request.
     bool shed_longest_idle();
+    /// Any thread: session `id`, asked to close, had begun a request meanwhile; another idle one is asked.
+    void shed_declined(std::uint64_t id);
+    /// Strand only: open connections not counting those asked to close.
+    std::size_t connections_kept() const { return sessions.size() - shedding; }
     /// Any thread: one answered request in http_requests_total.
     void count_request(std::string_view method, unsigned status);
 
@@ -70,7 +82,9 @@ struct server_state : std::enable_shared_from_this<server_state> {
     // Strand only.
     boost::asio::ip::tcp::acceptor acceptor;
     std::unordered_map<std::uint64_t, session_entry> sessions;  // node-based: entries never move
-    idle_list idle;                                                // longest idle at the front
+    idle_list idle_kept;  // idle between keep-alive requests, longest idle at the front
+    idle_list idle_new;   // accepted, nothing received yet, oldest at the front
+    std::size_t shedding = 0;                                      // entries with `shedding` set
     std::uint64_t next_session_id = 0;
     bool draining = false;
     std::vector<boost::asio::steady_timer*> drain_waiters;

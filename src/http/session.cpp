@@ -103,7 +103,13 @@ void session::on_drain() {
 void session::force_close() { stream_.close(); }
 
 void session::shed() {
-    if (!idle_ || draining_) return;
+    if (draining_ || !stream_.socket().is_open()) return;  // closing anyway, which frees the slot
+    // Bytes already in the socket are a request the read has not returned yet: closing now would reset it.
+    boost::system::error_code ec;
+    if (!idle_ || stream_.socket().available(ec) > 0) {
+        state_->shed_declined(id_);
+        return;
+    }
     shed_ = true;
     stream_.cancel();
 }

@@ -33,8 +33,8 @@ public:
     /// Drain deadline passed: close the socket whatever is in flight.
     void force_close();
     /// The server is at its connection cap and chose this connection as the longest idle: close it if it
-    /// is still waiting for a request (as an idle timeout would). A request that has begun meanwhile is
-    /// served as usual.
+    /// is still waiting for a request (as an idle timeout would). A request that has begun meanwhile, even
+    /// one still unread in the socket, is served as usual, and the server is told so.
     void shed();
 
 private:

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -220,6 +221,72 @@ TEST_CASE("unit: http: descriptors and memory stay bounded while new connections
     const auto rss_growth_kib = rss_kib() - rss_before;
     INFO("RSS growth " << rss_growth_kib << " KiB");
     CHECK(rss_growth_kib < 8 * 1024);
+}
+
+TEST_CASE("unit: http: a new connection that has sent nothing is closed at the cap only when no keep-alive "
+          "connection is idle",
+          "[unit][http]") {
+    auto routes = basic_router();
+    server_options opts;
+    opts.max_connections = 2;
+    live_server srv(opts, dispatch_to(routes));
+    raw_client silent(srv.port());  // the oldest: connected, sends nothing
+    REQUIRE(eventually([&] { return idle_count(srv) == 1; }));
+    auto kept = idle_client(srv.port());  // served once, now idle between requests
+    REQUIRE(kept);
+    REQUIRE(eventually([&] { return idle_count(srv) == 2; }));
+
+    // At the cap the keep-alive connection makes room, although the silent one is older.
+    raw_client second_silent(srv.port());
+    CHECK(kept->wait_closed());
+    CHECK_FALSE(silent.closed_now());
+    CHECK(eventually([&] { return shed_count(srv) == 1; }));
+
+    // No keep-alive connection is idle now: the connection that has waited longest without sending
+    // anything makes room, so silent connections cannot lock clients out either.
+    auto fresh = idle_client(srv.port());
+    CHECK(fresh);
+    CHECK(silent.wait_closed());
+    CHECK_FALSE(second_silent.closed_now());
+    CHECK(eventually([&] { return shed_count(srv) == 2; }));
+    CHECK(rejected_count(srv) == 0);
+}
+
+TEST_CASE("unit: http: on a multi-threaded io_context, clients churning past the cap are all answered",
+          "[unit][http]") {
+    auto routes = basic_router();
+    server_options opts;
+    opts.max_connections = 40;
+    live_server srv(opts, dispatch_to(routes), 3);
+    constexpr int threads = 4;
+    constexpr int per_thread = 150;
+    std::atomic<int> answered{0};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&] {
+            // Each thread keeps up to 20 connections open (80 > the cap of 40), and now and then asks again
+            // on an older one, so sheds race with requests arriving on the chosen connection.
+            std::deque<std::unique_ptr<raw_client>> mine;
+            for (int i = 0; i < per_thread; ++i) {
+                auto c = idle_client(srv.port());
+                if (c) ++answered;
+                mine.push_back(std::move(c));
+                if (mine.size() > 20) mine.pop_front();
+                if (i % 3 == 0 && mine.front() && !mine.front()->closed_now()) still_served(*mine.front());
+            }
+        });
+    }
+    for (auto& w : workers) w.join();
+    CHECK(answered == threads * per_thread);
+    CHECK(rejected_count(srv) == 0);
+    CHECK(shed_count(srv) > 0);
+    // Once the sheds in flight have closed, the server is back within its cap.
+    CHECK(eventually([&] { return srv.metrics().get_gauge("http_connections_active", "").value() <= 40; }));
+
+    auto drained = srv.begin_shutdown(10s);
+    REQUIRE(drained.wait_for(10s) == std::future_status::ready);
+    CHECK(srv.metrics().get_gauge("http_connections_active", "").value() == 0);
+    CHECK(idle_count(srv) == 0);
 }
 
 TEST_CASE("unit: http: an idle keep-alive connection holds a few KiB, not its last request",

@@ -34,7 +34,8 @@ server_state::server_state(net::any_io_executor ex, server_options opts, dispatc
                                "HTTP connections closed on accept because of the connection cap.")),
       connections_shed(registry.get_counter(
           "http_connections_shed_total",
-          "Idle keep-alive HTTP connections closed at the connection cap to admit a new connection.")),
+          "Idle HTTP connections (keep-alive first, else new ones that sent nothing) closed at the "
+          "connection cap to admit a new connection.")),
       connections_idle(registry.get_gauge("http_connections_idle",
                                           "Open HTTP connections waiting for the first byte of a request.")),
       request_duration(registry.get_histogram("http_request_duration_seconds",

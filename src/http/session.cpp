@@ -125,7 +125,7 @@ net::awaitable<void> session::serve() {
             // Idle: the server may shed this connection at its cap. (After accept it is registered as idle
             // already.) With bytes of a next request buffered it is not idle, and keeps its head deadline.
             if (!first) state_->session_idle(id_);
-            buffer_.shrink_to_fit();  // empty: frees what the last request needed (up to the body limit)
+            buffer_.shrink_to_fit();  // empty: frees what the last request's reads needed
             stream_.expires_at(first ? deadline : clock::now() + opts.idle_timeout);
             idle_ = true;
             auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_chunk), use_tuple);

@@ -14,6 +14,9 @@ COPY include include
 COPY src src
 COPY modules modules
 COPY sql sql
+# With the Kafka bus the top-level CMakeLists.txt also builds the mock cluster program (scripts/run-kafka
+# needs it in builds without tests); the image installs only the prequal binary.
+COPY tests/kafka_fixture tests/kafka_fixture
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPREQUAL_BUILD_TESTS=OFF -DPREQUAL_WITH_KAFKA=ON \
         -DCMAKE_INSTALL_PREFIX=/opt/prequal \
     && cmake --build build -j"$(nproc)" \

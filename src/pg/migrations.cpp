@@ -1,9 +1,7 @@
 // Forward-only migrations under a session advisory lock, each applied in its own transaction.
+#include <prequal/crypto/digest.hpp>
 #include <prequal/pg/error.hpp>
 #include <prequal/pg/migrations.hpp>
-
-#include <botan/hash.h>
-#include <botan/hex.h>
 
 #include <charconv>
 #include <exception>
@@ -47,12 +45,6 @@ struct migration_file {
     std::string checksum;  // lower-case hex SHA-256 of the file's bytes
 };
 
-std::string sha256_hex(std::string_view data) {
-    auto hash = Botan::HashFunction::create_or_throw("SHA-256");
-    hash->update(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
-    return Botan::hex_encode(hash->final(), false);
-}
-
 // NNN_name.sql: digits, an underscore, a non-empty name of [A-Za-z0-9_-], ".sql".
 bool parse_file_name(const std::string& name, int& version) {
     constexpr std::string_view suffix = ".sql";
@@ -88,7 +80,7 @@ std::map<int, migration_file> read_migrations(const std::filesystem::path& dir) 
         text << in.rdbuf();
         if (!in) throw std::runtime_error("cannot read migration " + entry.path().string());
         migration_file file{version, name, text.str(), {}};
-        file.checksum = sha256_hex(file.sql);
+        file.checksum = crypto::sha256_hex(file.sql);
         if (auto [it, inserted] = files.emplace(version, std::move(file)); !inserted) {
             throw std::runtime_error("migrations " + it->second.file_name + " and " + name +
                                      " share version " + std::to_string(version));

@@ -57,7 +57,7 @@ const std::string nowhere = "host=/nonexistent-prequal-socket-dir port=5432 dbna
 
 }  // namespace
 
-TEST_CASE("unit: /health, /metrics and /openapi.json answer whatever the database does", "[unit][app]") {
+TEST_CASE("unit: /health, /metrics and /openapi.json answer whatever the database does", "[unit][app][pure]") {
     const answer health = get(nowhere, "/health");
     CHECK(health.status == 200);
     CHECK(health.content_type == "application/json; charset=utf-8");

@@ -36,7 +36,7 @@ awaitable<pg::errc> acquire_errc(pg::pool& p) {
 }  // namespace
 
 TEST_CASE("unit: circuit breaker opens after N failures, probes once per cool-down, closes on success",
-          "[unit][pg]") {
+          "[unit][pg][pure]") {
     pg::circuit_breaker_options o;
     o.failure_threshold = 3;
     o.base_cooldown = 100ms;
@@ -88,7 +88,7 @@ TEST_CASE("unit: circuit breaker opens after N failures, probes once per cool-do
 }
 
 TEST_CASE("unit: pg pool opens its circuit after consecutive connect failures and then fails fast",
-          "[unit][pg]") {
+          "[unit][pg][pure]") {
     scratch_dir nowhere;  // no server socket in here
     run_coro([&]() -> awaitable<void> {
         pg::pool_options o;

@@ -192,7 +192,7 @@ TEST_CASE("unit: pg terminated backend surfaces as a connection error", "[unit][
     });
 }
 
-TEST_CASE("unit: pg connect to a missing server fails with connect_failed", "[unit][pg]") {
+TEST_CASE("unit: pg connect to a missing server fails with connect_failed", "[unit][pg][pure]") {
     run_coro([&]() -> awaitable<void> {
         auto e = co_await expect_pg_error([&]() -> awaitable<void> {
             co_await connect_to("host=/nonexistent-prequal-socket-dir port=5432 dbname=x user=prequal");

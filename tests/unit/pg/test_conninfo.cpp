@@ -58,7 +58,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("unit: pg conninfo gets TCP keepalive defaults added to a keyword string", "[unit][pg]") {
+TEST_CASE("unit: pg conninfo gets TCP keepalive defaults added to a keyword string", "[unit][pg][pure]") {
     const auto p = pg::with_tcp_liveness("host=198.18.0.1 port=5433 dbname=app user=svc");
     CHECK(value_of(p, "host") == "198.18.0.1");
     CHECK(value_of(p, "port") == "5433");
@@ -72,7 +72,7 @@ TEST_CASE("unit: pg conninfo gets TCP keepalive defaults added to a keyword stri
     CHECK(value_of(p, "options") == server_side_defaults);
 }
 
-TEST_CASE("unit: pg conninfo merge parses a URI and keeps the values it sets", "[unit][pg]") {
+TEST_CASE("unit: pg conninfo merge parses a URI and keeps the values it sets", "[unit][pg][pure]") {
     const auto p = pg::with_tcp_liveness(
         "postgresql://svc:s%40cret@198.18.0.1:5433/app"
         "?keepalives_idle=30&tcp_user_timeout=2500&sslmode=disable");
@@ -91,7 +91,7 @@ TEST_CASE("unit: pg conninfo merge parses a URI and keeps the values it sets", "
 }
 
 TEST_CASE("unit: pg conninfo merge leaves settings the user made alone, also through the environment",
-          "[unit][pg]") {
+          "[unit][pg][pure]") {
     SECTION("in the string, even an empty options") {
         const auto p = pg::with_tcp_liveness("host=/run/pg keepalives=0 keepalives_count=9 options=''");
         CHECK(value_of(p, "keepalives") == "0");
@@ -124,7 +124,7 @@ TEST_CASE("unit: pg conninfo merge leaves settings the user made alone, also thr
     }
 }
 
-TEST_CASE("unit: pg conninfo that libpq cannot parse fails with connect_failed", "[unit][pg]") {
+TEST_CASE("unit: pg conninfo that libpq cannot parse fails with connect_failed", "[unit][pg][pure]") {
     for (const char* bad :
          {"host=/run/pg no_such_keyword=1", "host=/run/pg dbname", "postgresql://h/db?x=%zz"}) {
         INFO(bad);

@@ -39,7 +39,7 @@ bool has_line(const std::string& text, const std::string& line) {
 }  // namespace
 
 TEST_CASE("unit: pool telemetry exports pool size and circuit state, counts transitions and logs the outage",
-          "[unit][pg]") {
+          "[unit][pg][pure]") {
     scratch_dir nowhere;  // no server socket in here
     core::metrics_registry metrics;
     auto sink = std::make_shared<captured_lines>();

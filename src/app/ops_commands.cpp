@@ -58,6 +58,7 @@ struct record {
 
 std::vector<record> read_records(const pg::result& r, bool outbox) {
     std::vector<record> out;
+    out.reserve(static_cast<std::size_t>(r.rows()));
     for (auto& row : r.rows_as<q::record_row>()) out.push_back({{outbox, row.id}, std::move(row)});
     return out;
 }
@@ -126,6 +127,7 @@ asio::awaitable<int> dlq_list(pg::connection& c, bool as_json, std::ostream& out
         co_return 0;
     }
     std::vector<std::vector<std::string>> rows;
+    rows.reserve(records.size());
     for (const auto& r : records)
         rows.push_back({r.id.text(), r.row.topic, r.row.key, r.row.consumer_group, r.row.created_at,
                         r.row.replayed_at.value_or("-"), clip(r.row.reason, 60)});
@@ -266,7 +268,7 @@ asio::awaitable<int> outbox_status(pg::connection& c, bool as_json, std::ostream
 
 }  // namespace
 
-int run_ops_command(const command_line& cl, core::logger log, std::ostream& out, std::ostream& err) {
+int run_ops_command(const command_line& cl, const core::logger& log, std::ostream& out, std::ostream& err) {
     const auto& a = cl.args;
     const bool all = std::find(a.begin(), a.end(), "--all") != a.end();
     std::function<asio::awaitable<int>(pg::connection&)> work;

@@ -15,7 +15,7 @@ namespace prequal::app {
 /// (aligned tables, or JSON with --json), problems to `err`. Returns 0 on success, 2 for a usage error
 /// (unknown subcommand, missing or malformed ID), 1 when the command failed (e.g. no such ID, database
 /// unreachable).
-int run_ops_command(const command_line& cl, core::logger log, std::ostream& out = std::cout,
+int run_ops_command(const command_line& cl, const core::logger& log, std::ostream& out = std::cout,
                     std::ostream& err = std::cerr);
 
 /// `prequal migrate`: applies pending migrations (starting/stopping the private cluster when no URL).

@@ -92,7 +92,7 @@ struct service::impl {
     asio::steady_timer publisher_done{ioc, asio::steady_timer::time_point::max()};
     bool publisher_finished = false;
 
-    asio::awaitable<void> main();
+    asio::awaitable<void> serve();
     asio::awaitable<void> shutdown_sequence();
     asio::awaitable<void> run_api() {
         if (api) co_await api->run();
@@ -108,7 +108,7 @@ struct service::impl {
     }
 };
 
-asio::awaitable<void> service::impl::main() {
+asio::awaitable<void> service::impl::serve() {
     auto ex = co_await asio::this_coro::executor;
     {
         auto conn = co_await pg::connection::connect(ex, conninfo, std::chrono::seconds{30});
@@ -246,9 +246,13 @@ service::service(service_config config, core::logger log) : impl_{std::make_uniq
 }
 
 service::~service() {
-    if (impl_->io_thread.joinable()) {
+    if (!impl_->io_thread.joinable()) return;
+    // wait() throws when the private PostgreSQL cluster refuses to stop; a destructor must not throw.
+    try {
         request_stop();
         wait();
+    } catch (const std::exception& e) {
+        impl_->log.error("stopping the service failed", {{"error", e.what()}});
     }
 }
 
@@ -264,7 +268,7 @@ void service::start() {
     s.index = std::make_unique<crypto::pan_index>(keys.pan_index_key);
 
     auto started = s.started.get_future();
-    asio::co_spawn(s.ioc, s.main(), [this](std::exception_ptr e) {
+    asio::co_spawn(s.ioc, s.serve(), [this](std::exception_ptr e) {
         if (!e) return;
         try {
             std::rethrow_exception(e);

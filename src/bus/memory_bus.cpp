@@ -25,8 +25,9 @@ public:
         : state_(std::make_shared<detail::bus_state>(std::move(ex), std::move(options), std::move(log),
                                                      metrics)) {}
 
-    // Consumers hold the state, so they may finish after this object is gone.
-    ~memory_bus() override { stop(); }
+    // Consumers hold the state, so they may finish after this object is gone. stop() throws only when
+    // dispatching fails to allocate, and then terminating is the right answer.
+    ~memory_bus() override { stop(); }  // NOLINT(bugprone-exception-escape)
 
     memory_bus(const memory_bus&) = delete;
     memory_bus& operator=(const memory_bus&) = delete;

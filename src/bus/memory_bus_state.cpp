@@ -101,7 +101,7 @@ partition::partition(const asio::any_io_executor& ex)
 
 bus_state::bus_state(asio::any_io_executor ex, memory_bus_options opts, core::logger logger,
                      core::metrics_registry& registry)
-    : strand(asio::make_strand(std::move(ex))),
+    : strand(asio::make_strand(ex)),
       options(std::move(opts)),
       log(std::move(logger)),
       metrics(registry),
@@ -165,6 +165,7 @@ asio::awaitable<void> enqueue(std::shared_ptr<bus_state> self, message msg) {
     }
     for (std::size_t i = 0; i < groups; ++i) {
         group_state& g = *t.groups[i];
+        // NOLINTNEXTLINE(bugprone-use-after-move): msg is moved only in the last turn of this loop (below).
         partition& p = *g.partitions[partition_of(msg.key, g.partitions.size())];
         const std::size_t capacity = s.options.partition_capacity;
         if (p.queue.size() >= capacity || p.waiting_publishers > 0) {

@@ -13,10 +13,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "key_rules.hpp"
 
@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 
 [[noreturn]] void fail(const std::string& what, const fs::path& p) {
     const int err = errno;  // before anything below can change it
-    throw std::runtime_error(what + " '" + p.string() + "': " + std::strerror(err));
+    throw std::runtime_error(what + " '" + p.string() + "': " + std::generic_category().message(err));
 }
 
 class fd_guard {
@@ -103,7 +103,7 @@ key_material read_key_file(int fd, const fs::path& file) {
         if (n < 0) fail("cannot read key file", file);
         if (n == 0) break;
         text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > 64 * 1024)
+        if (text.size() > std::size_t{64} * 1024)
             throw std::runtime_error("key file '" + file.string() + "' is too large");
     }
     return parse_key_file(text, file);

@@ -35,7 +35,7 @@ constexpr std::size_t read_chunk = 8192;
 constexpr std::size_t idle_read_chunk = 1024;
 // After rejecting a request mid-upload, swallow what the client still sends (bounded) before closing, so the
 // close does not become an RST that destroys the error response before the client reads it.
-constexpr std::size_t linger_max_bytes = 1024 * 1024;
+constexpr std::size_t linger_max_bytes = std::size_t{1024} * 1024;
 constexpr std::chrono::milliseconds linger_max_time{1000};
 constexpr std::string_view json_content_type = "application/json; charset=utf-8";
 

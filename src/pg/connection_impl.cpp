@@ -48,7 +48,7 @@ void connection::impl::fail(connection& self, errc code, std::string_view contex
     const std::string message = trimmed(PQerrorMessage(conn));
     std::string what(context);
     if (!message.empty()) what += ": " + message;
-    throw error(code, std::move(what), {}, message);
+    throw error(code, what, {}, message);
 }
 
 void connection::impl::check_connection(connection& self, std::string_view context,

@@ -43,7 +43,7 @@ struct string_hash {
 };
 
 struct connection::impl {
-    impl(boost::asio::any_io_executor ex, PGconn* c) : timer(std::move(ex)), conn(c) {}
+    impl(boost::asio::any_io_executor ex, PGconn* c) : timer(ex), conn(c) {}
     ~impl() { PQfinish(conn); }
 
     boost::asio::steady_timer timer;

@@ -37,7 +37,7 @@ const boost::system::error_category& category() {
     return instance;
 }
 
-error::error(errc code, std::string context, std::string sqlstate, std::string server_message)
+error::error(errc code, const std::string& context, std::string sqlstate, std::string server_message)
     : boost::system::system_error(make_error_code(code), context),
       sqlstate_(std::move(sqlstate)),
       server_message_(std::move(server_message)) {}

@@ -20,7 +20,8 @@ namespace prequal::pg::detail {
 namespace {
 
 [[noreturn]] void child_fail(const char* what) {
-    const char* reason = std::strerror(errno);  // not strictly signal-safe, but glibc's is in practice
+    // Not strictly signal-safe, but glibc's is in practice; and the child of fork() has only this thread.
+    const char* reason = std::strerror(errno);  // NOLINT(concurrency-mt-unsafe)
     (void)!write(STDERR_FILENO, what, std::strlen(what));
     (void)!write(STDERR_FILENO, ": ", 2);
     (void)!write(STDERR_FILENO, reason, std::strlen(reason));
@@ -47,6 +48,9 @@ std::vector<std::string> child_environment(const user_identity* as_user) {
     return env;
 }
 
+// Bound for getpwnam_r's buffer (a passwd entry is a few hundred bytes; this stops a runaway ERANGE loop).
+constexpr std::size_t max_passwd_buffer = std::size_t{1} << 20;
+
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
     std::vector<char*> out;
     out.reserve(strings.size() + 1);
@@ -58,7 +62,15 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 }  // namespace
 
 user_identity lookup_user(const std::string& name) {
-    passwd* pw = getpwnam(name.c_str());
+    // getpwnam_r: getpwnam's static result may be overwritten by another thread's look-up.
+    const long hint = sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buffer(hint > 0 ? static_cast<std::size_t>(hint) : 16384);
+    passwd entry{};
+    passwd* pw = nullptr;
+    while (getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &pw) == ERANGE &&
+           buffer.size() < max_passwd_buffer) {
+        buffer.resize(buffer.size() * 2);
+    }
     if (pw == nullptr) {
         throw std::runtime_error("user '" + name + "' does not exist (needed to run PostgreSQL when root)");
     }
@@ -97,8 +109,10 @@ command_result run_command(const std::vector<std::string>& argv, const user_iden
         dup2(out[1], STDERR_FILENO);
         sigset_t none;
         sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, nullptr);
-        signal(SIGPIPE, SIG_DFL);
+        pthread_sigmask(SIG_SETMASK, &none, nullptr);
+        struct sigaction default_action {};
+        default_action.sa_handler = SIG_DFL;
+        sigaction(SIGPIPE, &default_action, nullptr);
         if (as_user != nullptr) {
             if (setgroups(as_user->groups.size(), as_user->groups.data()) != 0) child_fail("setgroups");
             if (setgid(as_user->gid) != 0) child_fail("setgid");

@@ -20,8 +20,8 @@ namespace prequal::http {
 struct server_options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;                         // 0 → ephemeral (see server::port())
-    std::size_t body_limit = 64 * 1024;                // larger → 413 PAYLOAD_TOO_LARGE
-    std::size_t header_limit = 16 * 1024;              // total header bytes → 431
+    std::size_t body_limit = std::size_t{64} * 1024;              // larger → 413 PAYLOAD_TOO_LARGE
+    std::size_t header_limit = std::size_t{16} * 1024;            // total header bytes → 431
     std::size_t max_header_count = 100;
     std::chrono::milliseconds read_timeout{10000};     // a whole request must arrive within this
     std::chrono::milliseconds idle_timeout{30000};     // keep-alive idle between requests

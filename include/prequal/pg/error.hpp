@@ -26,7 +26,7 @@ inline boost::system::error_code make_error_code(errc e) { return {static_cast<i
 /// server_message() is the server's text, which may echo data and must not reach clients.
 class error : public boost::system::system_error {
 public:
-    error(errc code, std::string context, std::string sqlstate = {}, std::string server_message = {});
+    error(errc code, const std::string& context, std::string sqlstate = {}, std::string server_message = {});
     const std::string& sqlstate() const { return sqlstate_; }
     const std::string& server_message() const { return server_message_; }
     bool is_unique_violation() const { return sqlstate_ == "23505"; }

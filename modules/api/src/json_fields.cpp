@@ -15,7 +15,7 @@ namespace {
 struct flat_handler {
     static constexpr std::size_t max_object_size = 1000;
     static constexpr std::size_t max_array_size = 10000;
-    static constexpr std::size_t max_string_size = 64 * 1024;
+    static constexpr std::size_t max_string_size = std::size_t{64} * 1024;
     // As long as any string: a long unknown key is valid JSON and must reach validation (which echoes it
     // truncated), not be called malformed.
     static constexpr std::size_t max_key_size = max_string_size;

@@ -350,18 +350,3 @@ TEST_CASE("integration: the prequal binary runs operator commands and rejects ba
     CHECK(run("dlq show x1 '--database-url=" + db + "'", out) == 2);
     CHECK(run("outbox '--database-url=" + db + "'", out) == 2);
 }
-
-TEST_CASE("integration: re-drive and retention options are parsed and validated", "[integration]") {
-    const char* good[] = {"prequal", "serve", "--stuck-after-seconds=60", "--redrive-interval-seconds=5",
-                          "--retention-interval-seconds=120", "--bus-retention-hours=48"};
-    const auto cl = app::parse_command_line(6, good);
-    CHECK(cl.config.stuck_after == std::chrono::seconds{60});
-    CHECK(cl.config.redrive_interval == std::chrono::seconds{5});
-    CHECK(cl.config.retention_interval == std::chrono::seconds{120});
-    CHECK(cl.config.bus_retention == std::chrono::hours{48});
-    const auto defaults = app::parse_command_line(2, good);
-    CHECK(defaults.config.stuck_after == std::chrono::minutes{5});
-    CHECK(defaults.config.bus_retention == std::chrono::hours{24 * 7});
-    const char* bad[] = {"prequal", "serve", "--stuck-after-seconds=0"};
-    CHECK_THROWS_AS(app::parse_command_line(3, bad), std::invalid_argument);
-}

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -163,4 +164,20 @@ TEST_CASE("unit: config: --max-connections defaults to the open-files limit, and
     const auto help = parse({"serve", "--help"}).help_text;
     CHECK_THAT(help, Catch::Contains("open-files limit") && Catch::Contains("db-pool-size + 48") &&
                          Catch::Contains("longest-idle"));
+}
+
+TEST_CASE("unit: config: re-drive and retention options are parsed and validated", "[unit]") {
+    clean_environment env;
+    const char* good[] = {"prequal", "serve", "--stuck-after-seconds=60", "--redrive-interval-seconds=5",
+                          "--retention-interval-seconds=120", "--bus-retention-hours=48"};
+    const auto cl = parse_command_line(6, good);
+    CHECK(cl.config.stuck_after == std::chrono::seconds{60});
+    CHECK(cl.config.redrive_interval == std::chrono::seconds{5});
+    CHECK(cl.config.retention_interval == std::chrono::seconds{120});
+    CHECK(cl.config.bus_retention == std::chrono::hours{48});
+    const auto defaults = parse_command_line(2, good);
+    CHECK(defaults.config.stuck_after == std::chrono::minutes{5});
+    CHECK(defaults.config.bus_retention == std::chrono::hours{24 * 7});
+    const char* bad[] = {"prequal", "serve", "--stuck-after-seconds=0"};
+    CHECK_THROWS_AS(parse_command_line(3, bad), std::invalid_argument);
 }

@@ -192,7 +192,7 @@ TEST_CASE("unit: http: connections over max_connections are closed right away wh
     raw_client a(srv.port());
     raw_client b(srv.port());
     // Make sure both are accepted and being served before the third arrives. An idle connection would be
-    // closed to make room (server_pressure_test.cpp), so both are left in the middle of a request head.
+    // closed to make room (test_server_pressure.cpp), so both are left in the middle of a request head.
     REQUIRE(a.send(get_request("/hello")));
     REQUIRE(a.read_response());
     REQUIRE(b.send(get_request("/hello")));

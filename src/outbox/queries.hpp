@@ -13,7 +13,7 @@ namespace prequal::outbox::queries {
 
 // Claims at most $1 due events, walking outbox_events_due_idx in due order and stopping after the batch.
 // An event whose aggregate still has an earlier unpublished event is skipped (one probe of
-// outbox_events_unpublished_key_idx), so one aggregate's events are never reordered, even across replicas or
+// outbox_events_aggregate_key_idx), so one aggregate's events are never reordered, even across replicas or
 // after a failed attempt. Rows another replica holds are skipped, not waited for. The publisher places its
 // next scan from next_attempt_at of the first row (docs/outbox-backlog.md).
 #define PREQUAL_OUTBOX_CLAIM(FROM_CONDITION)                                                                 \

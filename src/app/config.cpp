@@ -4,6 +4,7 @@
 #include "open_files.hpp"
 
 #include <boost/program_options.hpp>
+#include <fmt/format.h>
 
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace prequal::app {
 
@@ -31,7 +30,8 @@ constexpr const char* usage_head =
     "  prequal --help | --version\n"
     "  prequal COMMAND --help      options of one command\n\n"
     "Every option can also be set as an environment variable PREQUAL_<NAME> (e.g. PREQUAL_DATABASE_URL)\n"
-    "or in a --config file of name=value lines; flags win over the environment, the environment over the file.\n";
+    "or in a --config file of name=value lines; flags win over the environment, the environment over the "
+    "file.\n";
 
 // Every default below is read from service_config, the one place they are spelled.
 const service_config defaults{};
@@ -47,88 +47,88 @@ std::string default_listen() { return defaults.listen_host + ":" + std::to_strin
 
 std::string default_modules() {
     std::string out;
-    for (const auto& [name, on] : {std::pair{"api", defaults.run_api},
-                                   std::pair{"credit", defaults.run_credit},
-                                   std::pair{"decision", defaults.run_decision}})
+    for (const auto& [name, on] :
+         {std::pair{"api", defaults.run_api}, std::pair{"credit", defaults.run_credit},
+          std::pair{"decision", defaults.run_decision}})
         if (on) out += (out.empty() ? "" : ",") + std::string(name);
     return out;
 }
 
 po::options_description database_options() {
     po::options_description d{"Database"};
-    d.add_options()
-        ("database-url", po::value<std::string>(), "libpq connection string or URI; when absent a private "
-         "PostgreSQL cluster is created/started under --data-dir and stopped on exit. Unless it sets them, "
-         "TCP keepalives (5 s idle, 2 s interval, 3 probes) and tcp_user_timeout=5000 are added, for both "
-         "ends (the server's through options)")
-        ("data-dir", po::value<std::string>()->default_value(defaults.data_dir.string()),
-         "directory for the private cluster and its keys")
-        ("sql-dir", po::value<std::string>(), "migrations directory (default: discovered next to the binary or in the source tree)")
-        ("db-pool-size", po::value<std::size_t>()->default_value(defaults.db_pool_size),
-         "database connections per process");
+    d.add_options()(
+        "database-url", po::value<std::string>(),
+        "libpq connection string or URI; when absent a private "
+        "PostgreSQL cluster is created/started under --data-dir and stopped on exit. Unless it sets them, "
+        "TCP keepalives (5 s idle, 2 s interval, 3 probes) and tcp_user_timeout=5000 are added, for both "
+        "ends (the server's through options)")(
+        "data-dir", po::value<std::string>()->default_value(defaults.data_dir.string()),
+        "directory for the private cluster and its keys")(
+        "sql-dir", po::value<std::string>(),
+        "migrations directory (default: discovered next to the binary or in the source tree)")(
+        "db-pool-size", po::value<std::size_t>()->default_value(defaults.db_pool_size),
+        "database connections per process");
     return d;
 }
 
 po::options_description serve_options() {
     po::options_description d{"Serve"};
-    d.add_options()
-        ("bus", po::value<std::string>()->default_value(defaults.bus), "message bus: memory | kafka")
-        ("listen", po::value<std::string>()->default_value(default_listen()),
-         "HTTP address HOST:PORT (numeric host)")
-        ("modules", po::value<std::string>()->default_value(default_modules()),
-         "modules this process runs (any subset)")
-        ("kafka-brokers", po::value<std::string>(), "HOST:PORT,... (required with --bus=kafka)")
-        ("kafka-property", po::value<std::vector<std::string>>()->composing(),
-         "KEY=VALUE librdkafka property for every Kafka client (repeatable), e.g. security.protocol=SASL_SSL")
-        ("topic-submitted", po::value<std::string>()->default_value(defaults.submitted_topic),
-         "topic of submitted applications")
-        ("topic-credit-reports", po::value<std::string>()->default_value(defaults.credit_topic),
-         "topic of credit reports")
-        ("credit-group", po::value<std::string>()->default_value(defaults.credit_group),
-         "consumer group of the credit module")
-        ("decision-group", po::value<std::string>()->default_value(defaults.decision_group),
-         "consumer group of the decision module")
-        ("encryption-keys", po::value<std::string>(), "AES-256 keys ID:BASE64[,ID:BASE64...]; the first encrypts")
-        ("pan-index-key", po::value<std::string>(), "BASE64 key (>= 32 bytes) of the PAN look-up HMAC")
-        ("bus-partitions", po::value<std::size_t>()->default_value(defaults.bus_partitions),
-         "memory bus: partitions (handler concurrency) per group")
-        ("bus-max-attempts", po::value<int>()->default_value(defaults.bus_max_attempts),
-         "deliveries before a message is dead-lettered")
-        ("shutdown-timeout-ms", po::value<long>()->default_value(in_ms(defaults.shutdown_timeout)),
-         "how long a graceful stop may take")
-        ("read-timeout-ms", po::value<long>()->default_value(in_ms(defaults.read_timeout)),
-         "HTTP: time allowed to receive one request")
-        ("idle-timeout-ms", po::value<long>()->default_value(in_ms(defaults.idle_timeout)),
-         "HTTP: keep-alive idle time")
-        ("db-operation-timeout-ms", po::value<long>()->default_value(in_ms(defaults.db_operation_timeout)),
-         "database: deadline of one statement or batch on a pooled connection; a connection that misses "
-         "it is discarded and counts toward the circuit breaker")
-        ("max-connections", po::value<std::size_t>(),
-         fmt::format("HTTP: concurrent connections. Default: the open-files limit (start-up raises the "
-                     "soft limit to the hard one) minus a reserve of max({}, db-pool-size + {}) descriptors, "
-                     "{} more with --bus=kafka, for the database, the bus and the process itself; at least "
-                     "half the limit. At the limit the longest-idle keep-alive connection is closed to admit "
-                     "a new one",
-                     reserve_floor, reserve_over_pool, reserve_kafka)
-             .c_str())
-        ("stuck-after-seconds", po::value<long>()->default_value(in_s(defaults.stuck_after)),
-         "re-drive an application still PENDING this long after submission")
-        ("redrive-interval-seconds", po::value<long>()->default_value(in_s(defaults.redrive_interval)),
-         "how often to look for stuck applications")
-        ("retention-interval-seconds", po::value<long>()->default_value(in_s(defaults.retention_interval)),
-         "how often the retention jobs run")
-        ("bus-retention-hours", po::value<long>()->default_value(in_h(defaults.bus_retention)),
-         "bus retention: processed-message records older than this are deleted");
+    d.add_options()("bus", po::value<std::string>()->default_value(defaults.bus),
+                    "message bus: memory | kafka")("listen",
+                                                   po::value<std::string>()->default_value(default_listen()),
+                                                   "HTTP address HOST:PORT (numeric host)")(
+        "modules", po::value<std::string>()->default_value(default_modules()),
+        "modules this process runs (any subset)")("kafka-brokers", po::value<std::string>(),
+                                                  "HOST:PORT,... (required with --bus=kafka)")(
+        "kafka-property", po::value<std::vector<std::string>>()->composing(),
+        "KEY=VALUE librdkafka property for every Kafka client (repeatable), e.g. security.protocol=SASL_SSL")(
+        "topic-submitted", po::value<std::string>()->default_value(defaults.submitted_topic),
+        "topic of submitted applications")("topic-credit-reports",
+                                           po::value<std::string>()->default_value(defaults.credit_topic),
+                                           "topic of credit reports")(
+        "credit-group", po::value<std::string>()->default_value(defaults.credit_group),
+        "consumer group of the credit module")(
+        "decision-group", po::value<std::string>()->default_value(defaults.decision_group),
+        "consumer group of the decision module")("encryption-keys", po::value<std::string>(),
+                                                 "AES-256 keys ID:BASE64[,ID:BASE64...]; the first encrypts")(
+        "pan-index-key", po::value<std::string>(), "BASE64 key (>= 32 bytes) of the PAN look-up HMAC")(
+        "bus-partitions", po::value<std::size_t>()->default_value(defaults.bus_partitions),
+        "memory bus: partitions (handler concurrency) per group")(
+        "bus-max-attempts", po::value<int>()->default_value(defaults.bus_max_attempts),
+        "deliveries before a message is dead-lettered")(
+        "shutdown-timeout-ms", po::value<long>()->default_value(in_ms(defaults.shutdown_timeout)),
+        "how long a graceful stop may take")("read-timeout-ms",
+                                             po::value<long>()->default_value(in_ms(defaults.read_timeout)),
+                                             "HTTP: time allowed to receive one request")(
+        "idle-timeout-ms", po::value<long>()->default_value(in_ms(defaults.idle_timeout)),
+        "HTTP: keep-alive idle time")(
+        "db-operation-timeout-ms", po::value<long>()->default_value(in_ms(defaults.db_operation_timeout)),
+        "database: deadline of one statement or batch on a pooled connection; a connection that misses "
+        "it is discarded and counts toward the circuit breaker")(
+        "max-connections", po::value<std::size_t>(),
+        fmt::format("HTTP: concurrent connections. Default: the open-files limit (start-up raises the "
+                    "soft limit to the hard one) minus a reserve of max({}, db-pool-size + {}) descriptors, "
+                    "{} more with --bus=kafka, for the database, the bus and the process itself; at least "
+                    "half the limit. At the limit the longest-idle keep-alive connection is closed to admit "
+                    "a new one",
+                    reserve_floor, reserve_over_pool, reserve_kafka)
+            .c_str())("stuck-after-seconds", po::value<long>()->default_value(in_s(defaults.stuck_after)),
+                      "re-drive an application still PENDING this long after submission")(
+        "redrive-interval-seconds", po::value<long>()->default_value(in_s(defaults.redrive_interval)),
+        "how often to look for stuck applications")(
+        "retention-interval-seconds", po::value<long>()->default_value(in_s(defaults.retention_interval)),
+        "how often the retention jobs run")(
+        "bus-retention-hours", po::value<long>()->default_value(in_h(defaults.bus_retention)),
+        "bus retention: processed-message records older than this are deleted");
     return d;
 }
 
 po::options_description common_options() {
     po::options_description d{"General"};
-    d.add_options()
-        ("help,h", "show this help")
-        ("config", po::value<std::string>(), "file of name=value lines (option names without --)")
-        ("log-level", po::value<std::string>()->default_value(defaults.log_level),
-         "debug | info | warn | error");
+    d.add_options()("help,h", "show this help")("config", po::value<std::string>(),
+                                                "file of name=value lines (option names without --)")(
+        "log-level", po::value<std::string>()->default_value(defaults.log_level),
+        "debug | info | warn | error");
     return d;
 }
 
@@ -142,7 +142,8 @@ void parse_listen(const std::string& text, service_config& c) {
     const std::string port = text.substr(colon + 1);
     char* end = nullptr;
     const long p = std::strtol(port.c_str(), &end, 10);
-    if (*end != '\0' || p < 0 || p > 65535) throw std::invalid_argument("--listen port must be 0-65535, got '" + port + "'");
+    if (*end != '\0' || p < 0 || p > 65535)
+        throw std::invalid_argument("--listen port must be 0-65535, got '" + port + "'");
     c.listen_port = static_cast<std::uint16_t>(p);
 }
 
@@ -151,12 +152,18 @@ void parse_modules(const std::string& text, service_config& c) {
     std::stringstream in{text};
     std::string m;
     while (std::getline(in, m, ',')) {
-        if (m == "api") c.run_api = true;
-        else if (m == "credit") c.run_credit = true;
-        else if (m == "decision") c.run_decision = true;
-        else throw std::invalid_argument("--modules: unknown module '" + m + "' (expected api, credit, decision)");
+        if (m == "api")
+            c.run_api = true;
+        else if (m == "credit")
+            c.run_credit = true;
+        else if (m == "decision")
+            c.run_decision = true;
+        else
+            throw std::invalid_argument("--modules: unknown module '" + m +
+                                        "' (expected api, credit, decision)");
     }
-    if (!c.run_api && !c.run_credit && !c.run_decision) throw std::invalid_argument("--modules must name at least one module");
+    if (!c.run_api && !c.run_credit && !c.run_decision)
+        throw std::invalid_argument("--modules must name at least one module");
 }
 
 long positive(const po::variables_map& vm, const char* name) {
@@ -184,11 +191,14 @@ command_line parse_command_line(int argc, const char* const* argv) {
     out.command = args[0];
     po::options_description allowed;
     allowed.add(common_options());
-    if (out.command == "serve") allowed.add(serve_options()).add(database_options());
-    else if (out.command == "migrate") allowed.add(database_options());
+    if (out.command == "serve")
+        allowed.add(serve_options()).add(database_options());
+    else if (out.command == "migrate")
+        allowed.add(database_options());
     else if (out.command == "dlq" || out.command == "outbox") {
         po::options_description ops{"Output"};
-        ops.add_options()("json", "machine-readable JSON instead of tables")("all", "dlq replay: every unreplayed message");
+        ops.add_options()("json", "machine-readable JSON instead of tables")(
+            "all", "dlq replay: every unreplayed message");
         allowed.add(database_options()).add(ops);
     } else if (out.command != "keygen")
         throw std::invalid_argument("unknown command '" + out.command + "' (try prequal --help)");
@@ -207,7 +217,8 @@ command_line parse_command_line(int argc, const char* const* argv) {
                                         [&allowed](const std::string& env) -> std::string {
                                             if (!env.starts_with("PREQUAL_")) return {};
                                             std::string name = env.substr(8);
-                                            for (auto& ch : name) ch = ch == '_' ? '-' : static_cast<char>(std::tolower(ch));
+                                            for (auto& ch : name)
+                                                ch = ch == '_' ? '-' : static_cast<char>(std::tolower(ch));
                                             if (name == "help") return {};
                                             return allowed.find_nothrow(name, false) ? name : std::string{};
                                         }),
@@ -250,16 +261,19 @@ command_line parse_command_line(int argc, const char* const* argv) {
     }
 
     c.bus = vm["bus"].as<std::string>();
-    if (c.bus != "memory" && c.bus != "kafka") throw std::invalid_argument("--bus must be memory or kafka, got '" + c.bus + "'");
+    if (c.bus != "memory" && c.bus != "kafka")
+        throw std::invalid_argument("--bus must be memory or kafka, got '" + c.bus + "'");
     parse_listen(vm["listen"].as<std::string>(), c);
     parse_modules(vm["modules"].as<std::string>(), c);
     if (vm.count("kafka-brokers")) c.kafka_brokers = vm["kafka-brokers"].as<std::string>();
-    if (c.bus == "kafka" && c.kafka_brokers.empty()) throw std::invalid_argument("--bus=kafka requires --kafka-brokers");
+    if (c.bus == "kafka" && c.kafka_brokers.empty())
+        throw std::invalid_argument("--bus=kafka requires --kafka-brokers");
     if (vm.count("kafka-property")) {
         for (const auto& kv : vm["kafka-property"].as<std::vector<std::string>>()) {
             const auto eq = kv.find('=');
             if (eq == std::string::npos || eq == 0)
-                throw std::invalid_argument("--kafka-property must be KEY=VALUE, got '" + kv.substr(0, 64) + "'");
+                throw std::invalid_argument("--kafka-property must be KEY=VALUE, got '" + kv.substr(0, 64) +
+                                            "'");
             c.kafka_properties.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
         }
     }

@@ -15,10 +15,10 @@
 namespace prequal::app {
 
 struct service_config {
-    std::string bus = "memory";                    // memory | kafka
+    std::string bus = "memory";  // memory | kafka
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;
-    std::string database_url;                      // empty → private cluster under data_dir
+    std::string database_url;  // empty → private cluster under data_dir
     std::filesystem::path data_dir = "./var";
     bool run_api = true;
     bool run_credit = true;
@@ -29,31 +29,32 @@ struct service_config {
     std::string credit_topic{events::credit_reports_topic};
     std::string credit_group = "credit";
     std::string decision_group = "decision";
-    std::string encryption_keys;                   // ID:BASE64[,ID:BASE64...]
-    std::string pan_index_key;                     // BASE64
-    std::filesystem::path sql_dir;                 // empty → discovered (see find_sql_dir)
+    std::string encryption_keys;    // ID:BASE64[,ID:BASE64...]
+    std::string pan_index_key;      // BASE64
+    std::filesystem::path sql_dir;  // empty → discovered (see find_sql_dir)
     std::string log_level = "info";
     std::size_t db_pool_size = 16;
-    std::chrono::milliseconds db_operation_timeout{10000};     // per pooled statement/batch, then discarded
+    std::chrono::milliseconds db_operation_timeout{10000};  // per pooled statement/batch, then discarded
     std::size_t bus_partitions = 16;
     int bus_max_attempts = 5;
     std::chrono::milliseconds shutdown_timeout{15000};
     std::chrono::milliseconds read_timeout{10000};
     std::chrono::milliseconds idle_timeout{30000};
-    std::size_t max_connections = 0;                            // 0 → from the open-files limit
-    std::chrono::milliseconds stuck_after{300000};              // PENDING this long → re-driven from the outbox
-    std::chrono::milliseconds redrive_interval{30000};          // how often the re-driver looks
-    std::chrono::milliseconds retention_interval{600000};       // how often retention jobs run
-    std::chrono::hours bus_retention{24 * 7};                   // processed_messages kept this long
+    std::size_t max_connections = 0;                       // 0 → from the open-files limit
+    std::chrono::milliseconds stuck_after{300000};         // PENDING this long → re-driven from the outbox
+    std::chrono::milliseconds redrive_interval{30000};     // how often the re-driver looks
+    std::chrono::milliseconds retention_interval{600000};  // how often retention jobs run
+    std::chrono::hours bus_retention{24 * 7};              // processed_messages kept this long
 };
 
 /// What a command line asked for.
 struct command_line {
-    std::string command;        // "serve", "migrate", "keygen", "dlq", "outbox", "help", "version"
+    std::string command;  // "serve", "migrate", "keygen", "dlq", "outbox", "help", "version"
     service_config config;
-    std::string help_text;      // filled for "help"
-    std::vector<std::string> args;  // operator commands: positional words after the command ("list", "show", "7")
-    bool json = false;              // operator commands: --json output
+    std::string help_text;  // filled for "help"
+    std::vector<std::string>
+        args;           // operator commands: positional words after the command ("list", "show", "7")
+    bool json = false;  // operator commands: --json output
 };
 
 /// Parses argv (+ environment + --config file). Throws std::invalid_argument with a message that names

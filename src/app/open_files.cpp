@@ -86,14 +86,15 @@ std::size_t connection_budget(const service_config& config, const core::logger& 
                                   {"max_connections_from",
                                    config.max_connections != 0 ? "--max-connections" : "open-files limit"}});
     if (limit.error != 0)
-        log.warn("could not raise the soft open-files limit to the hard limit",
-                 {{"error", std::system_category().message(limit.error)},
-                  {"soft", std::to_string(limit.soft)}});
+        log.warn(
+            "could not raise the soft open-files limit to the hard limit",
+            {{"error", std::system_category().message(limit.error)}, {"soft", std::to_string(limit.soft)}});
     if (config.max_connections > derived)
-        log.warn("--max-connections is above what the open-files limit leaves for connections; beyond it "
-                 "accepts fail with EMFILE",
-                 {{"max_connections", std::to_string(config.max_connections)},
-                  {"open_files_allow", std::to_string(derived)}});
+        log.warn(
+            "--max-connections is above what the open-files limit leaves for connections; beyond it "
+            "accepts fail with EMFILE",
+            {{"max_connections", std::to_string(config.max_connections)},
+             {"open_files_allow", std::to_string(derived)}});
     return chosen;
 }
 

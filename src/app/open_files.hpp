@@ -24,7 +24,7 @@ struct open_files_limit {
     std::uint64_t soft_before = 0;  // the soft limit the process started with
     std::uint64_t soft = 0;         // the soft limit now
     std::uint64_t hard = 0;
-    int error = 0;                  // errno when the limit could not be read or raised, else 0
+    int error = 0;  // errno when the limit could not be read or raised, else 0
 };
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit (on Linux at most fs.nr_open, above which the kernel

@@ -27,8 +27,9 @@ namespace q = ops_queries;
 
 namespace {
 
-constexpr const char* dlq_usage = "usage: prequal dlq list | dlq show ID | dlq replay ID | dlq replay --all "
-                                  "(ID: a dead letter number, or outbox:N for a dead outbox event)";
+constexpr const char* dlq_usage =
+    "usage: prequal dlq list | dlq show ID | dlq replay ID | dlq replay --all "
+    "(ID: a dead letter number, or outbox:N for a dead outbox event)";
 constexpr const char* outbox_usage = "usage: prequal outbox status";
 
 // A dead letter ("7") or a dead outbox event ("outbox:12").
@@ -44,7 +45,8 @@ std::optional<record_id> parse_id(std::string_view text) {
         id.outbox = true;
         text.remove_prefix(7);
     }
-    if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (text.empty() || text.size() > 18 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
     id.number = std::string{text};
     return id;
@@ -151,13 +153,14 @@ asio::awaitable<int> dlq_show(pg::connection& c, record_id id, bool as_json, std
     }
     const q::record_row& row = rec.row;
     const std::vector<std::pair<const char*, std::string>> fields{
-        {"id", rec.id.text()},         {"kind", rec.id.outbox ? "outbox_event" : "dead_letter"},
-        {"topic", row.topic},          {"key", row.key},
+        {"id", rec.id.text()},          {"kind", rec.id.outbox ? "outbox_event" : "dead_letter"},
+        {"topic", row.topic},           {"key", row.key},
         {"message_id", row.message_id}, {"consumer_group", row.consumer_group},
         {"created_at", row.created_at}, {"replayed_at", row.replayed_at.value_or("-")},
-        {"reason", row.reason},        {"headers", row.headers},
+        {"reason", row.reason},         {"headers", row.headers},
         {"payload", row.payload}};
-    for (const auto& [name, value] : fields) out << name << std::string(16 - std::string_view{name}.size(), ' ') << value << '\n';
+    for (const auto& [name, value] : fields)
+        out << name << std::string(16 - std::string_view{name}.size(), ' ') << value << '\n';
     co_return 0;
 }
 
@@ -189,7 +192,8 @@ asio::awaitable<replay_outcome> replay_dead_letter(pg::connection& c, std::strin
     auto done = co_await c.pipeline(std::move(second));
     const auto requeued = done[0].one_as<q::requeued_row>();
     auto forget_args = pg::args(letter->topic, requeued.message_id);
-    pg::steps last{{q::forget_recorded, std::move(forget_args)}, {q::notify_publishers, {}}, {pg::commit, {}}};
+    pg::steps last{
+        {q::forget_recorded, std::move(forget_args)}, {q::notify_publishers, {}}, {pg::commit, {}}};
     co_await c.pipeline(std::move(last));
     co_return replay_outcome{id, requeued.id, "re-queued as outbox event " + requeued.id};
 }
@@ -200,7 +204,8 @@ asio::awaitable<int> dlq_replay(pg::connection& c, std::optional<record_id> id, 
     bool missing = false;
     if (!id || !id->outbox) {
         std::vector<std::string> ids;
-        if (id) ids.push_back(id->number);
+        if (id)
+            ids.push_back(id->number);
         else {
             auto r = co_await c.execute(q::unreplayed_ids);
             for (auto& row : r.rows_as<q::id_row>()) ids.push_back(std::move(row.id));
@@ -221,16 +226,20 @@ asio::awaitable<int> dlq_replay(pg::connection& c, std::optional<record_id> id, 
             auto exists_args = pg::args(id->number);
             auto e = co_await c.execute(q::event_exists, std::move(exists_args));
             if (e.empty()) missing = true;
-            outcomes.push_back({id->text(), "", e.empty() ? "no such outbox event" : "not dead: nothing to replay"});
+            outcomes.push_back(
+                {id->text(), "", e.empty() ? "no such outbox event" : "not dead: nothing to replay"});
         }
         if (!r.empty()) co_await c.execute(q::notify_publishers);
     }
-    if (missing && id) err << "prequal: no " << (id->outbox ? "outbox event " : "dead letter ") << id->text() << '\n';
+    if (missing && id)
+        err << "prequal: no " << (id->outbox ? "outbox event " : "dead letter ") << id->text() << '\n';
     if (as_json) {
         json::array replayed, skipped;
         for (const auto& o : outcomes) {
-            if (o.outbox_id.empty()) skipped.push_back(json::object{{"id", o.id}, {"reason", o.note}});
-            else replayed.push_back(json::object{{"id", o.id}, {"outbox_event_id", o.outbox_id}});
+            if (o.outbox_id.empty())
+                skipped.push_back(json::object{{"id", o.id}, {"reason", o.note}});
+            else
+                replayed.push_back(json::object{{"id", o.id}, {"outbox_event_id", o.outbox_id}});
         }
         out << json::serialize(json::object{{"replayed", replayed}, {"skipped", skipped}}) << '\n';
     } else if (outcomes.empty()) {
@@ -247,12 +256,10 @@ asio::awaitable<int> outbox_status(pg::connection& c, bool as_json, std::ostream
     const auto s = r.one_as<q::outbox_status_row>();
     const std::string& age = s.oldest_pending_age;
     if (as_json) {
-        json::object o{{"pending", s.pending},
-                       {"oldest_pending_age_seconds", std::strtod(age.c_str(), nullptr)},
-                       {"dead", s.dead},
-                       {"published", s.published},
-                       {"archived", s.archived},
-                       {"unreplayed_dead_letters", s.unreplayed_dead_letters}};
+        json::object o{
+            {"pending", s.pending},   {"oldest_pending_age_seconds", std::strtod(age.c_str(), nullptr)},
+            {"dead", s.dead},         {"published", s.published},
+            {"archived", s.archived}, {"unreplayed_dead_letters", s.unreplayed_dead_letters}};
         out << json::serialize(o) << '\n';
         co_return 0;
     }
@@ -274,8 +281,8 @@ int run_ops_command(const command_line& cl, const core::logger& log, std::ostrea
     std::function<asio::awaitable<int>(pg::connection&)> work;
     if (cl.command == "outbox") {
         if (a.size() != 1 || a[0] != "status") {
-            err << "prequal: " << (a.empty() ? "missing subcommand" : "unknown subcommand '" + a[0] + "'") << "; "
-                << outbox_usage << '\n';
+            err << "prequal: " << (a.empty() ? "missing subcommand" : "unknown subcommand '" + a[0] + "'")
+                << "; " << outbox_usage << '\n';
             return 2;
         }
         work = [&](pg::connection& c) { return outbox_status(c, cl.json, out); };
@@ -288,16 +295,20 @@ int run_ops_command(const command_line& cl, const core::logger& log, std::ostrea
         } else if ((sub == "show" || sub == "replay") && !all) {
             if (words != 2 || !(id = parse_id(a[1]))) {
                 err << "prequal: dlq " << sub << " needs one ID"
-                    << (words == 2 ? ", got '" + a[1].substr(0, 40) + "'" : std::string{}) << "; " << dlq_usage << '\n';
+                    << (words == 2 ? ", got '" + a[1].substr(0, 40) + "'" : std::string{}) << "; "
+                    << dlq_usage << '\n';
                 return 2;
             }
-            if (sub == "show") work = [&, id](pg::connection& c) { return dlq_show(c, *id, cl.json, out, err); };
-            else work = [&, id](pg::connection& c) { return dlq_replay(c, id, cl.json, out, err); };
+            if (sub == "show")
+                work = [&, id](pg::connection& c) { return dlq_show(c, *id, cl.json, out, err); };
+            else
+                work = [&, id](pg::connection& c) { return dlq_replay(c, id, cl.json, out, err); };
         } else if (sub == "replay" && all && words == 1) {
             work = [&](pg::connection& c) { return dlq_replay(c, std::nullopt, cl.json, out, err); };
         } else {
-            err << "prequal: " << (sub.empty() ? "missing subcommand" : "unexpected arguments for dlq '" + sub + "'")
-                << "; " << dlq_usage << '\n';
+            err << "prequal: "
+                << (sub.empty() ? "missing subcommand" : "unexpected arguments for dlq '" + sub + "'") << "; "
+                << dlq_usage << '\n';
             return 2;
         }
     } else {
@@ -312,7 +323,8 @@ int run_ops_command(const command_line& cl, const core::logger& log, std::ostrea
     asio::co_spawn(
         ioc,
         [&]() -> asio::awaitable<void> {
-            auto conn = co_await pg::connection::connect(ioc.get_executor(), db.conninfo(), std::chrono::seconds{10});
+            auto conn =
+                co_await pg::connection::connect(ioc.get_executor(), db.conninfo(), std::chrono::seconds{10});
             code = co_await work(*conn);
         },
         [&](std::exception_ptr e) { failure = e; });
@@ -337,7 +349,8 @@ int run_migrate(const service_config& config, core::logger log) {
     asio::co_spawn(
         ioc,
         [&]() -> asio::awaitable<void> {
-            auto conn = co_await pg::connection::connect(ioc.get_executor(), conninfo, std::chrono::seconds{30});
+            auto conn =
+                co_await pg::connection::connect(ioc.get_executor(), conninfo, std::chrono::seconds{30});
             auto report = co_await pg::migrate(*conn, sql_dir);
             for (const auto& f : report.applied) log.info("migration applied", {{"file", f}});
             log.info("database schema up to date", {{"applied_now", std::to_string(report.applied.size())}});

@@ -20,17 +20,16 @@ struct record_row {
     std::string id, topic, key, message_id, consumer_group, reason, created_at;
     std::optional<std::string> replayed_at;
     std::string payload, headers;
-    static constexpr auto columns = std::tuple{
-        pg::col("id", &record_row::id),
-        pg::col("topic", &record_row::topic),
-        pg::col("message_key", &record_row::key),
-        pg::col("message_id", &record_row::message_id),
-        pg::col("consumer_group", &record_row::consumer_group),
-        pg::col("reason", &record_row::reason),
-        pg::col("created_at", &record_row::created_at),
-        pg::col("replayed_at", &record_row::replayed_at),
-        pg::col("payload", &record_row::payload),
-        pg::col("headers", &record_row::headers)};
+    static constexpr auto columns = std::tuple{pg::col("id", &record_row::id),
+                                               pg::col("topic", &record_row::topic),
+                                               pg::col("message_key", &record_row::key),
+                                               pg::col("message_id", &record_row::message_id),
+                                               pg::col("consumer_group", &record_row::consumer_group),
+                                               pg::col("reason", &record_row::reason),
+                                               pg::col("created_at", &record_row::created_at),
+                                               pg::col("replayed_at", &record_row::replayed_at),
+                                               pg::col("payload", &record_row::payload),
+                                               pg::col("headers", &record_row::headers)};
 };
 
 inline constexpr pg::statement dead_letters{
@@ -76,20 +75,20 @@ inline constexpr pg::statement lock_dead_letter{
     " coalesce(headers->>'request_id', '') AS request_id FROM dead_letters WHERE id = $1::bigint FOR UPDATE"};
 struct locked_dead_letter_row {
     std::string topic, key, payload, message_id, event_type, request_id;
-    static constexpr auto columns = std::tuple{
-        pg::col("topic", &locked_dead_letter_row::topic),
-        pg::col("message_key", &locked_dead_letter_row::key),
-        pg::col("payload", &locked_dead_letter_row::payload),
-        pg::col("message_id", &locked_dead_letter_row::message_id),
-        pg::col("event_type", &locked_dead_letter_row::event_type),
-        pg::col("request_id", &locked_dead_letter_row::request_id)};
+    static constexpr auto columns = std::tuple{pg::col("topic", &locked_dead_letter_row::topic),
+                                               pg::col("message_key", &locked_dead_letter_row::key),
+                                               pg::col("payload", &locked_dead_letter_row::payload),
+                                               pg::col("message_id", &locked_dead_letter_row::message_id),
+                                               pg::col("event_type", &locked_dead_letter_row::event_type),
+                                               pg::col("request_id", &locked_dead_letter_row::request_id)};
 };
 
 // Step 2: re-publish through the outbox. The original event (same message id) is marked unpublished
 // again, so consumers that did process it deduplicate; when it is gone (archived, or the message never
 // came from this outbox) a new event with that message id is written. A message without a valid id gets
 // one derived from the dead letter's id, so replaying it twice still yields one event.
-// $1 message id or '', $2 dead letter id, $3 aggregate key (the message key), $4 topic, $5 event type, $6 request id, $7 payload.
+// $1 message id or '', $2 dead letter id, $3 aggregate key (the message key), $4 topic, $5 event type, $6
+// request id, $7 payload.
 inline constexpr pg::statement requeue_message{
     "",
     "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, request_id, payload)"
@@ -107,10 +106,11 @@ struct requeued_row {
 
 // Step 3: the dead letter is replayed; forget the recorder's de-duplication row so that, should the
 // message die again, it is recorded again. $1 id, $2 topic, $3 message id (uuid text).
-inline constexpr pg::statement mark_replayed{"", "UPDATE dead_letters SET replayed_at = now() WHERE id = $1::bigint"};
-inline constexpr pg::statement forget_recorded{
-    "",
-    "DELETE FROM processed_messages WHERE consumer_group = 'dead-letter-recorder:' || $1 AND message_id = $2::uuid"};
+inline constexpr pg::statement mark_replayed{
+    "", "UPDATE dead_letters SET replayed_at = now() WHERE id = $1::bigint"};
+inline constexpr pg::statement forget_recorded{"",
+                                               "DELETE FROM processed_messages WHERE consumer_group = "
+                                               "'dead-letter-recorder:' || $1 AND message_id = $2::uuid"};
 
 // Publishers of every replica LISTEN on this channel (outbox::notify_channel).
 inline constexpr pg::statement notify_publishers{"", "SELECT pg_notify('prequal_outbox', '')"};
@@ -121,7 +121,8 @@ struct id_row {
     static constexpr auto columns = std::tuple{pg::col("id", &id_row::id)};
 };
 
-inline constexpr pg::statement unreplayed_ids{"", "SELECT id FROM dead_letters WHERE replayed_at IS NULL ORDER BY id"};
+inline constexpr pg::statement unreplayed_ids{
+    "", "SELECT id FROM dead_letters WHERE replayed_at IS NULL ORDER BY id"};
 
 // Revives one dead outbox event ($1) or all of them ($1 NULL).
 inline constexpr pg::statement revive_events{
@@ -133,7 +134,8 @@ inline constexpr pg::statement event_exists{"", "SELECT 1 FROM outbox_events WHE
 inline constexpr pg::statement outbox_status{
     "",
     "SELECT count(*) FILTER (WHERE published_at IS NULL AND NOT dead) AS pending,"
-    " coalesce(round(extract(epoch FROM now() - min(created_at) FILTER (WHERE published_at IS NULL AND NOT dead))"
+    " coalesce(round(extract(epoch FROM now() - min(created_at) FILTER (WHERE published_at IS NULL AND NOT "
+    "dead))"
     "::numeric, 1), 0) AS oldest_pending_age,"
     " count(*) FILTER (WHERE dead) AS dead, count(*) FILTER (WHERE published_at IS NOT NULL) AS published,"
     " (SELECT count(*) FROM outbox_events_archive) AS archived,"
@@ -143,13 +145,13 @@ struct outbox_status_row {
     std::int64_t pending = 0;
     std::string oldest_pending_age;  // seconds, one decimal, as the server rounded it
     std::int64_t dead = 0, published = 0, archived = 0, unreplayed_dead_letters = 0;
-    static constexpr auto columns = std::tuple{
-        pg::col("pending", &outbox_status_row::pending),
-        pg::col("oldest_pending_age", &outbox_status_row::oldest_pending_age),
-        pg::col("dead", &outbox_status_row::dead),
-        pg::col("published", &outbox_status_row::published),
-        pg::col("archived", &outbox_status_row::archived),
-        pg::col("unreplayed_dead_letters", &outbox_status_row::unreplayed_dead_letters)};
+    static constexpr auto columns =
+        std::tuple{pg::col("pending", &outbox_status_row::pending),
+                   pg::col("oldest_pending_age", &outbox_status_row::oldest_pending_age),
+                   pg::col("dead", &outbox_status_row::dead),
+                   pg::col("published", &outbox_status_row::published),
+                   pg::col("archived", &outbox_status_row::archived),
+                   pg::col("unreplayed_dead_letters", &outbox_status_row::unreplayed_dead_letters)};
 };
 
 // GET /ready: does the database answer? Named (prepared once per connection): probes come every few seconds.

@@ -113,8 +113,9 @@ asio::awaitable<void> service::impl::serve() {
     {
         auto conn = co_await pg::connection::connect(ex, conninfo, std::chrono::seconds{30});
         auto report = co_await pg::migrate(*conn, sql_dir);
-        log.info("database schema up to date", {{"applied_now", std::to_string(report.applied.size())},
-                                                {"already_applied", std::to_string(report.already_applied.size())}});
+        log.info("database schema up to date",
+                 {{"applied_now", std::to_string(report.applied.size())},
+                  {"already_applied", std::to_string(report.already_applied.size())}});
     }
     pg::pool_options po;
     po.conninfo = conninfo;
@@ -141,8 +142,8 @@ asio::awaitable<void> service::impl::serve() {
     // instead of at the next safety poll; our own commits wake it in-process.
     outbox::publisher_options pub_options;
     pub_options.listen_conninfo = conninfo;
-    publisher = std::make_unique<outbox::publisher>(ex, *pool, *bus, pub_options, log.child("outbox"),
-                                                    metrics);
+    publisher =
+        std::make_unique<outbox::publisher>(ex, *pool, *bus, pub_options, log.child("outbox"), metrics);
     auto wake = [p = publisher.get()] { p->wake(); };
     outbox::redriver_options ro;
     ro.stuck_after = config.stuck_after;
@@ -150,7 +151,8 @@ asio::awaitable<void> service::impl::serve() {
     // The api module owns the applications behind the outbox's events; every process re-drives and
     // retains them, whichever modules it runs.
     applications = api::applications_owner(metrics);
-    redriver = std::make_unique<outbox::redriver>(ex, *pool, applications, ro, wake, log.child("redriver"), metrics);
+    redriver =
+        std::make_unique<outbox::redriver>(ex, *pool, applications, ro, wake, log.child("redriver"), metrics);
     outbox::retention_options rt;
     rt.interval = config.retention_interval;
     rt.processed_messages_age = config.bus_retention;
@@ -162,7 +164,8 @@ asio::awaitable<void> service::impl::serve() {
         co.group = config.credit_group;
         co.input_topic = config.submitted_topic;
         co.output_topic = config.credit_topic;
-        credit = std::make_unique<credit::credit_module>(*pool, *cipher, log.child("credit"), metrics, wake, co);
+        credit =
+            std::make_unique<credit::credit_module>(*pool, *cipher, log.child("credit"), metrics, wake, co);
         credit->subscribe(*bus);
     }
     if (config.run_decision) {
@@ -172,12 +175,12 @@ asio::awaitable<void> service::impl::serve() {
         decision = std::make_unique<decision::decision_module>(*pool, log.child("decision"), metrics, dopt);
         decision->subscribe(*bus);
     }
-    outbox::record_dead_letters(*bus, *pool, {config.submitted_topic, config.credit_topic}, "dead-letter-recorder",
-                                log.child("dlq"));
+    outbox::record_dead_letters(*bus, *pool, {config.submitted_topic, config.credit_topic},
+                                "dead-letter-recorder", log.child("dlq"));
 
-    operational = std::make_unique<operational_routes>(operational_dependencies{
-        *pool, metrics, [b = bus.get()] { return b->healthy(); }, [this] { return draining.load(); },
-        api::openapi_document()});
+    operational = std::make_unique<operational_routes>(
+        operational_dependencies{*pool, metrics, [b = bus.get()] { return b->healthy(); },
+                                 [this] { return draining.load(); }, api::openapi_document()});
     operational->register_routes(router);
     if (config.run_api) {
         api = std::make_unique<api::api_module>(
@@ -207,12 +210,13 @@ asio::awaitable<void> service::impl::serve() {
         auto signals = std::make_shared<asio::signal_set>(ex, SIGINT, SIGTERM);
         signals->async_wait([this, signals](boost::system::error_code ec, int sig) {
             if (ec) return;
-            log.info("signal received; stopping gracefully", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+            log.info("signal received; stopping gracefully",
+                     {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
             stop_on_io_thread();
         });
     }
-    log.info("prequal serving", {{"listen", config.listen_host + ":" + std::to_string(server->port())},
-                                 {"bus", config.bus}});
+    log.info("prequal serving",
+             {{"listen", config.listen_host + ":" + std::to_string(server->port())}, {"bus", config.bus}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
               run_api() && shutdown_sequence());

@@ -7,7 +7,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <cassert>
-
 #include <limits>
 
 namespace prequal::bus {

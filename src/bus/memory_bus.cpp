@@ -1,7 +1,7 @@
 // The public face of the in-memory bus: hops every call onto the bus strand, where the state lives.
-#include <prequal/bus/memory_bus.hpp>
-
 #include "memory_bus_state.hpp"
+
+#include <prequal/bus/memory_bus.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>

@@ -70,7 +70,7 @@ struct bus_state {
     bool stopping = false;
     std::size_t live_consumers = 0;
     boost::asio::steady_timer consumers_done;  // woken when stopping or when the last consumer exits
-    std::minstd_rand jitter_rng;  // the backoff jitter of every partition's delivery_machine
+    std::minstd_rand jitter_rng;               // the backoff jitter of every partition's delivery_machine
 
     std::atomic<bool> stop_requested{false};  // any thread
     std::atomic<bool> started{false};         // any thread

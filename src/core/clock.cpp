@@ -1,9 +1,9 @@
 // UTC timestamp formatting with millisecond precision.
 #include <prequal/core/clock.hpp>
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace prequal::core {
 

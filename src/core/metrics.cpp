@@ -1,10 +1,10 @@
 // Prometheus registry: families keyed by name, series keyed by label set; rendered in text format 0.0.4.
 #include <prequal/core/metrics.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace prequal::core {
 namespace {
@@ -13,10 +13,14 @@ enum metric_type { type_counter = 0, type_gauge = 1, type_histogram = 2 };
 
 void append_label_value(std::string& out, std::string_view v) {
     for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
 }
 
@@ -45,7 +49,8 @@ std::string render_labels(const metric_labels& labels, std::string_view extra_ke
 }
 
 std::string format_number(double v) {
-    if (v == static_cast<double>(static_cast<long long>(v))) return fmt::format("{}", static_cast<long long>(v));
+    if (v == static_cast<double>(static_cast<long long>(v)))
+        return fmt::format("{}", static_cast<long long>(v));
     return fmt::format("{}", v);
 }
 
@@ -66,7 +71,9 @@ void histogram::observe(double seconds) {
     sum_micros_.fetch_add(static_cast<std::uint64_t>(micros), std::memory_order_relaxed);
 }
 
-double histogram::sum() const { return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6; }
+double histogram::sum() const {
+    return static_cast<double>(sum_micros_.load(std::memory_order_relaxed)) / 1e6;
+}
 
 std::vector<double> default_latency_buckets() {
     return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -95,7 +102,8 @@ struct metrics_registry::family {
 metrics_registry::metrics_registry() = default;
 metrics_registry::~metrics_registry() = default;
 
-metrics_registry::family& metrics_registry::family_for(const std::string& name, const std::string& help, int type) {
+metrics_registry::family& metrics_registry::family_for(const std::string& name, const std::string& help,
+                                                       int type) {
     for (auto& f : families_) {
         if (f->name == name) {
             if (f->type != type) throw std::logic_error("metric " + name + " registered with two types");
@@ -112,7 +120,8 @@ metrics_registry::family& metrics_registry::family_for(const std::string& name, 
     return *families_.back();
 }
 
-counter& metrics_registry::get_counter(const std::string& name, const std::string& help, const metric_labels& labels) {
+counter& metrics_registry::get_counter(const std::string& name, const std::string& help,
+                                       const metric_labels& labels) {
     std::lock_guard lock{mutex_};
     auto& f = family_for(name, help, type_counter);
     if (auto* s = f.find(labels)) return *s->c;
@@ -123,7 +132,8 @@ counter& metrics_registry::get_counter(const std::string& name, const std::strin
     return *f.all.back()->c;
 }
 
-gauge& metrics_registry::get_gauge(const std::string& name, const std::string& help, const metric_labels& labels) {
+gauge& metrics_registry::get_gauge(const std::string& name, const std::string& help,
+                                   const metric_labels& labels) {
     std::lock_guard lock{mutex_};
     auto& f = family_for(name, help, type_gauge);
     if (auto* s = f.find(labels); s && s->g) return *s->g;
@@ -181,11 +191,13 @@ std::string metrics_registry::render() const {
                 std::uint64_t cumulative = 0;
                 for (std::size_t i = 0; i < h.bounds().size(); ++i) {
                     cumulative += h.bucket_count(i);
-                    out += fmt::format("{}_bucket{} {}\n", f->name,
-                                       render_labels(s->labels, "le", format_number(h.bounds()[i])), cumulative);
+                    out +=
+                        fmt::format("{}_bucket{} {}\n", f->name,
+                                    render_labels(s->labels, "le", format_number(h.bounds()[i])), cumulative);
                 }
                 cumulative += h.bucket_count(h.bounds().size());
-                out += fmt::format("{}_bucket{} {}\n", f->name, render_labels(s->labels, "le", "+Inf"), cumulative);
+                out += fmt::format("{}_bucket{} {}\n", f->name, render_labels(s->labels, "le", "+Inf"),
+                                   cumulative);
                 out += fmt::format("{}_sum{} {}\n", f->name, render_labels(s->labels), h.sum());
                 out += fmt::format("{}_count{} {}\n", f->name, render_labels(s->labels), cumulative);
             }

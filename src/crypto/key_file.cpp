@@ -1,6 +1,8 @@
 // The embedded default's key file: created once with fresh keys and mode 0600, then read on every start.
 // Creation is atomic and never replaces a file another process created first, because a key file that
 // changes under a running service would make its ciphertexts unreadable after the next restart.
+#include "key_rules.hpp"
+
 #include <prequal/crypto/keys.hpp>
 
 #include <botan/hex.h>
@@ -17,8 +19,6 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
-
-#include "key_rules.hpp"
 
 namespace prequal::crypto {
 namespace {

@@ -2,9 +2,10 @@
 // the same things with the same words.
 #pragma once
 
+#include <prequal/crypto/pan_cipher.hpp>
+
 #include <cstddef>
 #include <cstdint>
-#include <prequal/crypto/pan_cipher.hpp>
 #include <string_view>
 #include <vector>
 

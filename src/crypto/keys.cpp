@@ -1,5 +1,7 @@
 // Key material from the command line and from `prequal keygen`, plus the base64 and constant-time
 // helpers the rest of the service uses so that it never includes Botan itself.
+#include "key_rules.hpp"
+
 #include <prequal/crypto/keys.hpp>
 
 #include <botan/base64.h>
@@ -11,8 +13,6 @@
 #include <ctime>
 #include <stdexcept>
 #include <string>
-
-#include "key_rules.hpp"
 
 namespace prequal::crypto {
 namespace detail {

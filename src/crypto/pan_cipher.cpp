@@ -1,6 +1,8 @@
 // AES-256-GCM through Botan's AEAD interface. A fresh AEAD object per call keeps every const member
 // function safe to call from many threads at once; the cost (key schedule + GHASH set-up, a few µs) is
 // noise next to a database round trip.
+#include "key_rules.hpp"
+
 #include <prequal/crypto/keys.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
 
@@ -13,8 +15,6 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
-
-#include "key_rules.hpp"
 
 namespace prequal::crypto {
 namespace {

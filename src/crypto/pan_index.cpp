@@ -1,5 +1,7 @@
 // HMAC-SHA256 of a PAN under a secret key: equal PANs give equal digests (for the duplicate look-up),
 // yet the digest cannot be reversed by enumerating PANs without the key.
+#include "key_rules.hpp"
+
 #include <prequal/crypto/pan_index.hpp>
 
 #include <botan/hex.h>
@@ -8,8 +10,6 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
-
-#include "key_rules.hpp"
 
 namespace prequal::crypto {
 

@@ -82,9 +82,9 @@ struct server_state : std::enable_shared_from_this<server_state> {
     // Strand only.
     boost::asio::ip::tcp::acceptor acceptor;
     std::unordered_map<std::uint64_t, session_entry> sessions;  // node-based: entries never move
-    idle_list idle_kept;        // idle between keep-alive requests, longest idle at the front
-    idle_list idle_new;         // accepted, nothing received yet, oldest at the front
-    std::size_t shedding = 0;   // entries with `shedding` set
+    idle_list idle_kept;       // idle between keep-alive requests, longest idle at the front
+    idle_list idle_new;        // accepted, nothing received yet, oldest at the front
+    std::size_t shedding = 0;  // entries with `shedding` set
     std::uint64_t next_session_id = 0;
     bool draining = false;
     std::vector<boost::asio::steady_timer*> drain_waiters;

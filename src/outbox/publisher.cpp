@@ -12,13 +12,12 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <string_view>
 #include <unordered_map>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 namespace prequal::outbox {
 
@@ -35,7 +34,8 @@ struct publisher::impl {
           timer{ex},
           listen_retry{ex},
           published{m.get_counter("outbox_events_published_total", "Outbox events forwarded to the bus")},
-          failed{m.get_counter("outbox_publish_failures_total", "Failed attempts to publish an outbox event")},
+          failed{
+              m.get_counter("outbox_publish_failures_total", "Failed attempts to publish an outbox event")},
           dead{m.get_counter("outbox_events_dead_total", "Outbox events parked after too many failures")},
           batch_seconds{m.get_histogram("outbox_batch_duration_seconds", "Duration of one outbox batch")} {}
 
@@ -77,8 +77,8 @@ struct publisher::impl {
     asio::awaitable<void> listen_loop(std::shared_ptr<impl> self);
 };
 
-publisher::publisher(asio::any_io_executor ex, pg::pool& pool, bus::message_bus& bus, publisher_options options,
-                     core::logger log, core::metrics_registry& metrics)
+publisher::publisher(asio::any_io_executor ex, pg::pool& pool, bus::message_bus& bus,
+                     publisher_options options, core::logger log, core::metrics_registry& metrics)
     : impl_{std::make_shared<impl>(ex, pool, bus, std::move(options), std::move(log), metrics)} {}
 
 publisher::~publisher() = default;
@@ -196,8 +196,8 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
         steps.push_back({queries::mark_published, {id_array}});
     }
     for (const auto& f : failures)
-        steps.push_back({queries::mark_failed, pg::args(f.id, f.error, s.backoff_for(f.attempts).count(),
-                                                        s.options.max_attempts)});
+        steps.push_back({queries::mark_failed,
+                         pg::args(f.id, f.error, s.backoff_for(f.attempts).count(), s.options.max_attempts)});
     steps.push_back({pg::commit, {}});
     auto marked = co_await conn->pipeline(std::move(steps));
 
@@ -235,7 +235,8 @@ asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
                                                          std::chrono::milliseconds{5000});
             co_await conn->execute_script(fmt::format("LISTEN {}", notify_channel));
             if (failures > 0)
-                log.info("outbox LISTEN connection restored", {{"failed_attempts", std::to_string(failures)}});
+                log.info("outbox LISTEN connection restored",
+                         {{"failed_attempts", std::to_string(failures)}});
             failures = 0;
             while (!stopping) {
                 auto n = co_await conn->wait_notification(std::chrono::milliseconds{1000});
@@ -248,7 +249,8 @@ asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
             if (!stopping)
                 log.log(failures == 0 ? core::log_level::warn : core::log_level::debug,
                         "outbox LISTEN connection failed; retrying",
-                        {{"error", e.what()}, {"retry_in_ms", std::to_string(reconnect.ceiling(failures).count())}});
+                        {{"error", e.what()},
+                         {"retry_in_ms", std::to_string(reconnect.ceiling(failures).count())}});
             ++failures;
         }
         if (stopping) break;
@@ -261,8 +263,7 @@ asio::awaitable<void> publisher::impl::listen_loop(std::shared_ptr<impl> self) {
 asio::awaitable<void> publisher::run() {
     auto self = impl_;
     auto& s = *self;
-    if (!s.options.listen_conninfo.empty())
-        asio::co_spawn(s.executor, s.listen_loop(self), asio::detached);
+    if (!s.options.listen_conninfo.empty()) asio::co_spawn(s.executor, s.listen_loop(self), asio::detached);
     // After a failed batch: 100 ms, doubling per consecutive failure up to 5 s.
     constexpr core::backoff error_pause{std::chrono::milliseconds{100}, std::chrono::milliseconds{5000},
                                         core::jitter::none};

@@ -16,13 +16,13 @@ namespace prequal::outbox::queries {
 // outbox_events_aggregate_key_idx), so one aggregate's events are never reordered, even across replicas or
 // after a failed attempt. Rows another replica holds are skipped, not waited for. The publisher places its
 // next scan from next_attempt_at of the first row (docs/outbox-backlog.md).
-#define PREQUAL_OUTBOX_CLAIM(FROM_CONDITION)                                                                 \
-    "SELECT e.id::text AS id, e.message_id::text AS message_id, e.aggregate_key, e.topic, e.event_type, "   \
-    "coalesce(e.request_id, '') AS request_id, e.payload, e.attempts, e.next_attempt_at::text AS due "        \
-    "FROM outbox_events e "                                                                                  \
-    "WHERE e.published_at IS NULL AND NOT e.dead AND e.next_attempt_at <= now() " FROM_CONDITION            \
-    "AND NOT EXISTS (SELECT 1 FROM outbox_events p WHERE p.aggregate_key = e.aggregate_key "                 \
-    "AND p.id < e.id AND p.published_at IS NULL AND NOT p.dead) "                                            \
+#define PREQUAL_OUTBOX_CLAIM(FROM_CONDITION)                                                              \
+    "SELECT e.id::text AS id, e.message_id::text AS message_id, e.aggregate_key, e.topic, e.event_type, " \
+    "coalesce(e.request_id, '') AS request_id, e.payload, e.attempts, e.next_attempt_at::text AS due "    \
+    "FROM outbox_events e "                                                                               \
+    "WHERE e.published_at IS NULL AND NOT e.dead AND e.next_attempt_at <= now() " FROM_CONDITION          \
+    "AND NOT EXISTS (SELECT 1 FROM outbox_events p WHERE p.aggregate_key = e.aggregate_key "              \
+    "AND p.id < e.id AND p.published_at IS NULL AND NOT p.dead) "                                         \
     "ORDER BY e.next_attempt_at, e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED"
 
 // The sweep: from the head of the index. Its cost includes the dead index entries that published events
@@ -32,7 +32,8 @@ inline constexpr pg::statement claim_sweep{"outbox_claim_sweep", PREQUAL_OUTBOX_
 // The usual claim: starts $3 ms before $2 (a timestamptz), so the dead entries before that are never walked.
 inline constexpr pg::statement claim_from{
     "outbox_claim_from",
-    PREQUAL_OUTBOX_CLAIM("AND e.next_attempt_at >= $2::timestamptz - $3::bigint * interval '1 millisecond' ")};
+    PREQUAL_OUTBOX_CLAIM(
+        "AND e.next_attempt_at >= $2::timestamptz - $3::bigint * interval '1 millisecond' ")};
 
 #undef PREQUAL_OUTBOX_CLAIM
 
@@ -54,12 +55,15 @@ struct claimed_row {
     std::string payload;
     std::int64_t attempts = 0;
     std::string due;  // next_attempt_at, as timestamptz text
-    static constexpr auto columns = std::tuple{
-        pg::col("id", &claimed_row::id), pg::col("message_id", &claimed_row::message_id),
-        pg::col("aggregate_key", &claimed_row::aggregate_key), pg::col("topic", &claimed_row::topic),
-        pg::col("event_type", &claimed_row::event_type), pg::col("request_id", &claimed_row::request_id),
-        pg::col("payload", &claimed_row::payload), pg::col("attempts", &claimed_row::attempts),
-        pg::col("due", &claimed_row::due)};
+    static constexpr auto columns = std::tuple{pg::col("id", &claimed_row::id),
+                                               pg::col("message_id", &claimed_row::message_id),
+                                               pg::col("aggregate_key", &claimed_row::aggregate_key),
+                                               pg::col("topic", &claimed_row::topic),
+                                               pg::col("event_type", &claimed_row::event_type),
+                                               pg::col("request_id", &claimed_row::request_id),
+                                               pg::col("payload", &claimed_row::payload),
+                                               pg::col("attempts", &claimed_row::attempts),
+                                               pg::col("due", &claimed_row::due)};
 };
 
 inline constexpr pg::statement mark_published{

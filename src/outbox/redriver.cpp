@@ -20,8 +20,10 @@ namespace {
 // $1 stuck-after (ms), $2 batch size, $3 max pause (ms).
 std::string redrive_sql(const aggregate_owner& owner) {
     return "WITH stuck AS (" + owner.stuck +
-           ") UPDATE outbox_events e SET published_at = NULL, dead = false, attempts = 0, next_attempt_at = now(),"
-           " last_error = NULL FROM stuck WHERE e.aggregate_key = stuck.aggregate_key RETURNING e.aggregate_key";
+           ") UPDATE outbox_events e SET published_at = NULL, dead = false, attempts = 0, next_attempt_at = "
+           "now(),"
+           " last_error = NULL FROM stuck WHERE e.aggregate_key = stuck.aggregate_key RETURNING "
+           "e.aggregate_key";
 }
 
 // The platform's own backlog, each count capped ($1) so a pass stays bounded however large the backlog
@@ -60,9 +62,11 @@ redriver::redriver(asio::any_io_executor ex, pg::pool& pool, aggregate_owner own
       log_{std::move(log)},
       redriven_{metrics.get_counter("outbox_redriven_total",
                                     "Stuck PENDING applications whose outbox events were re-driven")},
-      unpublished_{metrics.get_gauge("outbox_events_unpublished",
-                                     "Outbox events waiting to be published, dead ones excluded (refreshed each pass)")},
-      dead_events_{metrics.get_gauge("outbox_events_dead", "Outbox events parked as dead (refreshed each pass)")},
+      unpublished_{metrics.get_gauge(
+          "outbox_events_unpublished",
+          "Outbox events waiting to be published, dead ones excluded (refreshed each pass)")},
+      dead_events_{
+          metrics.get_gauge("outbox_events_dead", "Outbox events parked as dead (refreshed each pass)")},
       dead_letters_{metrics.get_gauge("dead_letters_unreplayed",
                                       "Dead letters recorded and not replayed (refreshed each pass)")},
       timer_{ex} {}

@@ -25,8 +25,11 @@ constexpr std::string_view delete_processed =
 // rechecked.
 std::string archive_outbox(const aggregate_owner& owner) {
     return "WITH moved AS (DELETE FROM outbox_events WHERE id IN (SELECT e.id FROM outbox_events e"
-           "  WHERE e.published_at IS NOT NULL AND e.published_at < now() - $1::bigint * interval '1 millisecond'"
-           "  AND NOT (" + with_key(owner.is_unfinished, "e.aggregate_key") + ")"
+           "  WHERE e.published_at IS NOT NULL AND e.published_at < now() - $1::bigint * interval '1 "
+           "millisecond'"
+           "  AND NOT (" +
+           with_key(owner.is_unfinished, "e.aggregate_key") +
+           ")"
            "  ORDER BY e.published_at LIMIT $2::int FOR UPDATE SKIP LOCKED)"
            " AND published_at IS NOT NULL"
            " RETURNING id, message_id, aggregate_key, topic, event_type, request_id, payload, created_at,"
@@ -57,10 +60,13 @@ retention::retention(asio::any_io_executor ex, pg::pool& pool, const aggregate_o
     : pool_{pool}, options_{options}, log_{std::move(log)}, metrics_{metrics}, timer_{ex} {
     jobs_.push_back({"processed_messages", std::string{processed_lock}, std::string{delete_processed},
                      options_.processed_messages_age});
-    jobs_.push_back({"outbox_archive", std::string{archive_lock}, archive_outbox(owner), options_.outbox_archive_age});
+    jobs_.push_back(
+        {"outbox_archive", std::string{archive_lock}, archive_outbox(owner), options_.outbox_archive_age});
     for (auto& j : owner_jobs) jobs_.push_back(std::move(j));
-    for (const auto& j : jobs_) {  // register the series up front so /metrics shows zeros before the first run
-        metrics_.get_counter("retention_rows_total", "Rows deleted or archived by a retention job", {{"job", j.name}});
+    for (const auto& j :
+         jobs_) {  // register the series up front so /metrics shows zeros before the first run
+        metrics_.get_counter("retention_rows_total", "Rows deleted or archived by a retention job",
+                             {{"job", j.name}});
         metrics_.get_histogram("retention_duration_seconds", "Duration of one run of a retention job",
                                {{"job", j.name}});
     }
@@ -80,7 +86,8 @@ asio::awaitable<retention_result> retention::run_job(const retention_job& job) {
     const auto batch_size = static_cast<std::int64_t>(options_.batch_size);
     while (!stopping_) {
         auto conn = co_await pool_.acquire();
-        pg::steps lock{{pg::begin, {}}, {short_lock_timeout, {}}, {try_lock, pg::args(std::string_view{job.lock_key})}};
+        pg::steps lock{
+            {pg::begin, {}}, {short_lock_timeout, {}}, {try_lock, pg::args(std::string_view{job.lock_key})}};
         auto locked = co_await conn->pipeline(std::move(lock));
         if (!locked[2].one_as<locked_row>().locked) {
             co_await conn->execute(pg::rollback);
@@ -104,12 +111,16 @@ asio::awaitable<std::vector<retention_result>> retention::run_once() {
         if (stopping_) break;
         const auto started = std::chrono::steady_clock::now();
         auto r = co_await run_job(j);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        metrics_.get_counter("retention_rows_total", "", {{"job", j.name}}).inc(static_cast<std::uint64_t>(r.rows));
-        if (!r.skipped) metrics_.get_histogram("retention_duration_seconds", "", {{"job", j.name}}).observe(seconds);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        metrics_.get_counter("retention_rows_total", "", {{"job", j.name}})
+            .inc(static_cast<std::uint64_t>(r.rows));
+        if (!r.skipped)
+            metrics_.get_histogram("retention_duration_seconds", "", {{"job", j.name}}).observe(seconds);
         if (r.rows > 0)
-            log_.info("retention job done", {{"job", j.name}, {"rows", std::to_string(r.rows)},
-                                             {"seconds", std::to_string(seconds)}});
+            log_.info(
+                "retention job done",
+                {{"job", j.name}, {"rows", std::to_string(r.rows)}, {"seconds", std::to_string(seconds)}});
         results.push_back(std::move(r));
     }
     co_return results;

@@ -1,6 +1,6 @@
 // pg::circuit_breaker: consecutive-failure counting, jittered exponential cool-down, single half-open probe.
-#include <prequal/pg/circuit_breaker.hpp>
 #include <prequal/core/backoff.hpp>
+#include <prequal/pg/circuit_breaker.hpp>
 
 #include <algorithm>
 
@@ -79,8 +79,8 @@ void circuit_breaker::record_healthy_use() {
 void circuit_breaker::open(clock::time_point now) {
     // base · 2^failed_probes, capped (never below base); then "equal jitter" (half fixed, half random) so
     // that replicas which lost the database together do not probe it in lockstep.
-    const core::backoff cooldown{options_.base_cooldown, std::max(options_.max_cooldown, options_.base_cooldown),
-                                 core::jitter::equal};
+    const core::backoff cooldown{
+        options_.base_cooldown, std::max(options_.max_cooldown, options_.base_cooldown), core::jitter::equal};
     last_cooldown_ = cooldown.delay<std::chrono::milliseconds>(failed_probes_, rng_);
     reopen_at_ = now + last_cooldown_;
     consecutive_failures_ = 0;

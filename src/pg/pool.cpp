@@ -242,7 +242,9 @@ std::size_t pool::idle() const { return state_->idle.size(); }
 
 circuit_state pool::circuit() const { return state_->breaker.state(); }
 
-void pool::on_circuit_change(std::function<void(circuit_state)> l) { state_->breaker.set_listener(std::move(l)); }
+void pool::on_circuit_change(std::function<void(circuit_state)> l) {
+    state_->breaker.set_listener(std::move(l));
+}
 
 std::uint64_t pool::connect_attempts() const { return state_->connect_attempts; }
 

@@ -46,9 +46,12 @@ void read_cell(std::string_view text, std::string_view column, int& out) {
 }
 
 void read_cell(std::string_view text, std::string_view column, bool& out) {
-    if (text == "t") out = true;
-    else if (text == "f") out = false;
-    else bad_cell(column, "a boolean");
+    if (text == "t")
+        out = true;
+    else if (text == "f")
+        out = false;
+    else
+        bad_cell(column, "a boolean");
 }
 
 void read_cell(std::string_view text, std::string_view column, core::money& out) {
@@ -64,8 +67,8 @@ void null_cell(std::string_view column) {
 }
 
 void wrong_row_count(int rows, std::string_view expected) {
-    throw error(errc::bad_row, "pg::result: " + std::to_string(rows) + " rows where " + std::string(expected) +
-                                   " was expected");
+    throw error(errc::bad_row, "pg::result: " + std::to_string(rows) + " rows where " +
+                                   std::string(expected) + " was expected");
 }
 
 }  // namespace detail

@@ -40,8 +40,10 @@ std::string per_application_sql(const std::string& ids_sql) {
     return "WITH ids AS (" + source +
            "), per AS (SELECT i.id, a.status, a.version, "
            "(SELECT count(*) FROM credit_reports c WHERE c.application_id = i.id) AS cr, "
-           "(SELECT count(*) FROM audit_log l WHERE l.application_id = i.id AND l.action = 'DECISION_RECORDED') AS dr, "
-           "(SELECT count(*) FROM audit_log l WHERE l.application_id = i.id AND l.action = 'PAN_ENCRYPTED') AS pe "
+           "(SELECT count(*) FROM audit_log l WHERE l.application_id = i.id AND l.action = "
+           "'DECISION_RECORDED') AS dr, "
+           "(SELECT count(*) FROM audit_log l WHERE l.application_id = i.id AND l.action = 'PAN_ENCRYPTED') "
+           "AS pe "
            "FROM ids i LEFT JOIN applications a ON a.id = i.id) ";
 }
 
@@ -60,22 +62,27 @@ exactly_once_report check_exactly_once(const std::string& conninfo, const std::s
         }
         array += "}'::uuid[]";
         const auto with = per_application_sql("SELECT unnest(" + array + ") AS id");
-        r.lost = sql_count(conninfo, with + "SELECT count(*) FROM per WHERE status IS NULL OR status = 'PENDING' "
-                                            "OR cr = 0 OR dr = 0 OR pe = 0");
-        r.duplicated = sql_count(conninfo, with + "SELECT count(*) FROM per WHERE cr > 1 OR dr > 1 OR pe > 1 "
-                                                  "OR version > 2");
+        r.lost =
+            sql_count(conninfo, with +
+                                    "SELECT count(*) FROM per WHERE status IS NULL OR status = 'PENDING' "
+                                    "OR cr = 0 OR dr = 0 OR pe = 0");
+        r.duplicated = sql_count(conninfo, with +
+                                               "SELECT count(*) FROM per WHERE cr > 1 OR dr > 1 OR pe > 1 "
+                                               "OR version > 2");
     }
-    r.incomplete = sql_count(conninfo, per_application_sql("") +
-                                           "SELECT count(*) FROM per WHERE status = 'PENDING' OR version <> 2 "
-                                           "OR cr <> 1 OR dr <> 1 OR pe <> 1");
+    r.incomplete =
+        sql_count(conninfo, per_application_sql("") +
+                                "SELECT count(*) FROM per WHERE status = 'PENDING' OR version <> 2 "
+                                "OR cr <> 1 OR dr <> 1 OR pe <> 1");
     return r;
 }
 
 void print_fault_row(const std::string& fault, std::int64_t in_flight, const exactly_once_report& r,
                      const std::string& notes) {
     std::ostringstream line;
-    line << "FAULT TABLE | " << fault << " | accepted " << r.accepted << " | in flight " << in_flight << " | lost "
-         << r.lost << " | duplicated " << r.duplicated << " | not exactly-once (whole db) " << r.incomplete;
+    line << "FAULT TABLE | " << fault << " | accepted " << r.accepted << " | in flight " << in_flight
+         << " | lost " << r.lost << " | duplicated " << r.duplicated << " | not exactly-once (whole db) "
+         << r.incomplete;
     if (!notes.empty()) line << " | " << notes;
     std::cout << line.str() << std::endl;
     WARN(line.str());
@@ -100,7 +107,8 @@ double metric_value(const std::string& metrics_body, const std::string& series) 
     std::istringstream in(metrics_body);
     std::string line;
     while (std::getline(in, line)) {
-        if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ')
+        if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+            line[series.size()] == ' ')
             return std::stod(line.substr(series.size() + 1));
     }
     return -1;

@@ -18,10 +18,12 @@ std::string application_id_of(const std::string& body);
 bool wait_no_pending(const std::string& conninfo, std::chrono::seconds timeout);
 
 struct exactly_once_report {
-    std::int64_t accepted = 0;    // 202s the clients saw
-    std::int64_t lost = 0;        // accepted but missing, undecided, or without credit report / decision audit
-    std::int64_t duplicated = 0;  // more than one credit report, DECISION_RECORDED or PAN_ENCRYPTED, or version > 2
-    std::int64_t incomplete = 0;  // applications of the whole database (also unseen ones) not decided exactly once
+    std::int64_t accepted = 0;  // 202s the clients saw
+    std::int64_t lost = 0;      // accepted but missing, undecided, or without credit report / decision audit
+    std::int64_t duplicated =
+        0;  // more than one credit report, DECISION_RECORDED or PAN_ENCRYPTED, or version > 2
+    std::int64_t incomplete =
+        0;  // applications of the whole database (also unseen ones) not decided exactly once
 };
 
 /// Counts, per application, credit reports, DECISION_RECORDED and PAN_ENCRYPTED audit rows and the version.

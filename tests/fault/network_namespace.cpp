@@ -179,9 +179,7 @@ void veth_namespace::enter() const {
     if (r != 0) throw std::runtime_error("setns into " + name_ + " failed");
 }
 
-void veth_namespace::cut() {
-    ip({"link", "set", root_link_, "down"});
-}
+void veth_namespace::cut() { ip({"link", "set", root_link_, "down"}); }
 
 void veth_namespace::restore() {
     ip({"link", "set", root_link_, "up"});

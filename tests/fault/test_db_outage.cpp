@@ -2,7 +2,6 @@
 // pause, and after the restart every accepted application is decided exactly once without a service restart.
 #include "fault_support.hpp"
 #include "service_fixture.hpp"
-
 #include "support/pg_harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -35,7 +34,8 @@ TEST_CASE("fault: PostgreSQL stopped for 10 s under load: 503 meanwhile, every 2
                 const auto began = std::chrono::steady_clock::now();
                 auto r = post_json(port, "/applications", application_body());
                 const long ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::steady_clock::now() - began).count();
+                                    std::chrono::steady_clock::now() - began)
+                                    .count();
                 long prev = slowest_ms;
                 while (ms > prev && !slowest_ms.compare_exchange_weak(prev, ms)) {
                 }
@@ -48,7 +48,8 @@ TEST_CASE("fault: PostgreSQL stopped for 10 s under load: 503 meanwhile, every 2
         });
 
     std::this_thread::sleep_for(3s);
-    const auto in_flight = sql_count(f.conninfo(), "SELECT count(*) FROM applications WHERE status = 'PENDING'");
+    const auto in_flight =
+        sql_count(f.conninfo(), "SELECT count(*) FROM applications WHERE status = 'PENDING'");
     auto& cluster = pg_harness::instance().cluster();
     cluster.stop();
     outage = true;
@@ -58,8 +59,10 @@ TEST_CASE("fault: PostgreSQL stopped for 10 s under load: 503 meanwhile, every 2
     while (std::chrono::steady_clock::now() < outage_end) {
         const auto began = std::chrono::steady_clock::now();
         ready_during.push_back(http_request(port, "GET", "/ready").status);
-        slowest_ready_ms = std::max<long>(slowest_ready_ms, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                std::chrono::steady_clock::now() - began).count());
+        slowest_ready_ms = std::max<long>(
+            slowest_ready_ms,
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began)
+                .count());
         std::this_thread::sleep_for(500ms);
     }
     const auto during_metrics = http_request(port, "GET", "/metrics").body;

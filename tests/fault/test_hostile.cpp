@@ -100,18 +100,22 @@ std::string hostile(int kind, std::mt19937& rng) {
         case 6:
             return "BREW /applications HTTP/1.1\r\nHost: x\r\n\r\n";
         case 7:
-            return "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" + random_bytes(200) + "\r\n\r\nGET / HTTP/9.9\r\n\r\n";
+            return "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" + random_bytes(200) +
+                   "\r\n\r\nGET / HTTP/9.9\r\n\r\n";
         case 8: {
-            const std::string body = "{\"pan_number\":\"ABCDE1234F\",\"monthly_income_inr\":50000,\"loan_amount_inr\":1}";
+            const std::string body =
+                "{\"pan_number\":\"ABCDE1234F\",\"monthly_income_inr\":50000,\"loan_amount_inr\":1}";
             return request("POST", "/applications", json, body.substr(0, rng() % body.size()));
         }
         case 9:
-            return request("POST", "/applications", json + "Transfer-Encoding: chunked\r\n", "zz\r\n" + random_bytes(50));
+            return request("POST", "/applications", json + "Transfer-Encoding: chunked\r\n",
+                           "zz\r\n" + random_bytes(50));
         case 10:
             return request("GET", "/applications/" + random_bytes(40) + "/status", "", "");
         default:
-            return request("POST", "/applications", json,
-                           "{\"pan_number\":\"\\ud800\",\"monthly_income_inr\":1e999999,\"loan_amount_inr\":-0}");
+            return request(
+                "POST", "/applications", json,
+                "{\"pan_number\":\"\\ud800\",\"monthly_income_inr\":1e999999,\"loan_amount_inr\":-0}");
     }
 }
 
@@ -139,8 +143,10 @@ TEST_CASE("fault: 10000 hostile requests: no crash, no 5xx but 503, bounded memo
                 const auto st = statuses_in(raw);
                 if (!st.empty()) ++answered;
                 for (int s : st) {
-                    if (s == 503) ++unavailable;
-                    else if (s >= 500) ++server_errors;
+                    if (s == 503)
+                        ++unavailable;
+                    else if (s >= 500)
+                        ++server_errors;
                 }
             }
         });
@@ -151,7 +157,8 @@ TEST_CASE("fault: 10000 hostile requests: no crash, no 5xx but 503, bounded memo
         slow.emplace_back([&] {
             const int fd = connect_local(port);
             if (fd < 0) return;
-            const std::string text = "POST /applications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+            const std::string text =
+                "POST /applications HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
             for (int i = 0; i < 300; ++i) {  // 30 s of dribbling at most
                 const ssize_t n = ::send(fd, text.data() + i % text.size(), 1, MSG_NOSIGNAL);
                 pollfd p{fd, POLLIN, 0};

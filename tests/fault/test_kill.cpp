@@ -3,7 +3,6 @@
 #include "fault_support.hpp"
 #include "server_process.hpp"
 #include "service_fixture.hpp"
-
 #include "support/pg_harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,7 +24,8 @@ TEST_CASE("fault: SIGKILL at 5 random moments of a 2000-application run loses an
     const std::string db = pg_harness::instance().fresh_database();
     const auto keys = make_test_keys();
     const std::uint16_t port = free_port();
-    const std::vector<std::string> args = memory_serve_args(db, port, keys.encryption_keys, keys.pan_index_key);
+    const std::vector<std::string> args =
+        memory_serve_args(db, port, keys.encryption_keys, keys.pan_index_key);
     std::mt19937 rng{std::random_device{}()};
     std::uniform_int_distribution<int> point(50, total - 50);
     std::vector<int> kill_at(5);

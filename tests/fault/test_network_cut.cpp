@@ -6,14 +6,14 @@
 #include "network_namespace.hpp"
 #include "server_process.hpp"
 #include "service_fixture.hpp"
-
 #include "support/pg_harness.hpp"
 
 #include <prequal/pg/conninfo.hpp>
 
-#include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <libpq-fe.h>
+
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -137,9 +137,10 @@ private:
 
 }  // namespace
 
-TEST_CASE("fault: silent network cut to PostgreSQL for 10 s under load: fast 503s, /ready 503, every 202 "
-          "decided once after",
-          "[fault][slow]") {
+TEST_CASE(
+    "fault: silent network cut to PostgreSQL for 10 s under load: fast 503s, /ready 503, every 202 "
+    "decided once after",
+    "[fault][slow]") {
     auto rig = make_rig();
     if (!rig) return;
     const veth_namespace& ns = rig->ns;
@@ -243,8 +244,8 @@ TEST_CASE("fault: silent network cut to PostgreSQL for 10 s under load: fast 503
     INFO("slowest POST " << slowest_ms << " ms");
     CHECK(slowest_ms <= 20000);  // generous: the cut is noticed after about 5-7 s
     CHECK(cut_503 > 0);
-    INFO("/ready requests sent during the cut: " << readies.size() << ", 503 before the restore: "
-                                                 << ready_503_during_cut);
+    INFO("/ready requests sent during the cut: " << readies.size()
+                                                 << ", 503 before the restore: " << ready_503_during_cut);
     CHECK(ready_503_during_cut > 0);
     CHECK(metric_value(metrics_during, "db_circuit_transitions_total{to=\"open\"}") >= 1);
     CHECK(ready_after == 200);

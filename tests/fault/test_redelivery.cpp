@@ -24,9 +24,10 @@ namespace {
 std::vector<prequal::bus::message> outbox_messages(const std::string& conninfo) {
     PGconn* c = PQconnectdb(conninfo.c_str());
     REQUIRE(PQstatus(c) == CONNECTION_OK);
-    PGresult* r = PQexec(c,
-                         "SELECT topic, message_id, event_type, coalesce(request_id, ''), payload, aggregate_key "
-                         "FROM outbox_events ORDER BY id");
+    PGresult* r =
+        PQexec(c,
+               "SELECT topic, message_id, event_type, coalesce(request_id, ''), payload, aggregate_key "
+               "FROM outbox_events ORDER BY id");
     REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
     std::vector<prequal::bus::message> out;
     for (int i = 0; i < PQntuples(r); ++i) {
@@ -50,18 +51,21 @@ double delivered_total(std::uint16_t port) {
     std::string line;
     double sum = 0;
     while (std::getline(in, line))
-        if (line.starts_with("bus_messages_delivered_total{")) sum += std::stod(line.substr(line.rfind(' ') + 1));
+        if (line.starts_with("bus_messages_delivered_total{"))
+            sum += std::stod(line.substr(line.rfind(' ') + 1));
     return sum;
 }
 
 }  // namespace
 
-TEST_CASE("fault: duplicate and out-of-order redelivery storm decides each application once", "[fault][slow]") {
+TEST_CASE("fault: duplicate and out-of-order redelivery storm decides each application once",
+          "[fault][slow]") {
     constexpr int applications = 60;
     constexpr int copies = 8;
     service_fixture f;
     std::set<std::string> accepted;
-    for (int i = 0; i < applications; ++i) accepted.insert(f.submit_ok(unique_pan(), "65000", "900000", "PERSONAL"));
+    for (int i = 0; i < applications; ++i)
+        accepted.insert(f.submit_ok(unique_pan(), "65000", "900000", "PERSONAL"));
     REQUIRE(wait_no_pending(f.conninfo(), 60s));
 
     const auto originals = outbox_messages(f.conninfo());
@@ -71,8 +75,9 @@ TEST_CASE("fault: duplicate and out-of-order redelivery storm decides each appli
     std::mt19937 rng{std::random_device{}()};
     std::shuffle(storm.begin(), storm.end(), rng);
     // Make sure the storm starts out of order: every credit report ahead of every submission.
-    std::stable_partition(storm.begin(), storm.begin() + static_cast<long>(originals.size()),
-                          [](const prequal::bus::message& m) { return m.topic == "credit_reports_generated"; });
+    std::stable_partition(
+        storm.begin(), storm.begin() + static_cast<long>(originals.size()),
+        [](const prequal::bus::message& m) { return m.topic == "credit_reports_generated"; });
 
     const double delivered_before = delivered_total(f.port());
     // New applications keep flowing through the same consumers during the storm.
@@ -105,12 +110,13 @@ TEST_CASE("fault: duplicate and out-of-order redelivery storm decides each appli
     CHECK(report.duplicated == 0);
     CHECK(report.incomplete == 0);
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM dead_letters") == 0);
-    print_fault_row("redelivery storm: " + std::to_string(copies) + " shuffled copies of every event", 0, report,
-                    std::to_string(storm.size()) + " messages injected");
+    print_fault_row("redelivery storm: " + std::to_string(copies) + " shuffled copies of every event", 0,
+                    report, std::to_string(storm.size()) + " messages injected");
 }
 
-TEST_CASE("fault: credit reports redelivered ahead of their submissions to undecided applications decide each once",
-          "[fault][slow]") {
+TEST_CASE(
+    "fault: credit reports redelivered ahead of their submissions to undecided applications decide each once",
+    "[fault][slow]") {
     constexpr int applications = 40;
     constexpr int copies = 5;
     prequal::app::service_config config;
@@ -130,7 +136,8 @@ TEST_CASE("fault: credit reports redelivered ahead of their submissions to undec
                std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(100ms);
         REQUIRE(sql_count(conninfo, "SELECT count(*) FROM credit_reports") == applications);
-        REQUIRE(sql_count(conninfo, "SELECT count(*) FROM applications WHERE status = 'PENDING'") == applications);
+        REQUIRE(sql_count(conninfo, "SELECT count(*) FROM applications WHERE status = 'PENDING'") ==
+                applications);
     }
     const auto originals = outbox_messages(conninfo);
     std::vector<prequal::bus::message> credit;

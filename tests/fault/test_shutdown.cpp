@@ -34,7 +34,8 @@ TEST_CASE("fault: stop under load answers only 202 or 503, exits 0, and a restar
             }
         });
     std::this_thread::sleep_for(2s);
-    const auto in_flight = sql_count(f.conninfo(), "SELECT count(*) FROM applications WHERE status = 'PENDING'");
+    const auto in_flight =
+        sql_count(f.conninfo(), "SELECT count(*) FROM applications WHERE status = 'PENDING'");
     f.service().request_stop();
     const int exit_code = f.service().wait();
     std::this_thread::sleep_for(200ms);
@@ -49,7 +50,8 @@ TEST_CASE("fault: stop under load answers only 202 or 503, exits 0, and a restar
 
     // A new instance on the same database finishes whatever the drained one left pending.
     config.listen_port = 0;
-    prequal::app::service again(config, prequal::core::logger{"test-restart", prequal::core::log_level::warn});
+    prequal::app::service again(config,
+                                prequal::core::logger{"test-restart", prequal::core::log_level::warn});
     again.start();
     CHECK(wait_no_pending(f.conninfo(), 60s));
     again.request_stop();

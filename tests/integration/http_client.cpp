@@ -44,7 +44,9 @@ std::string read_until_close(int fd, int timeout_ms) {
     char buf[16384];
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{timeout_ms};
     for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+                .count();
         if (left <= 0) break;
         pollfd p{fd, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(left)) <= 0) break;
@@ -68,7 +70,8 @@ http_result parse_response(const std::string& raw) {
         const auto colon = line.find(':');
         if (colon != std::string::npos) {
             std::string name = line.substr(0, colon);
-            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+            std::transform(name.begin(), name.end(), name.begin(),
+                           [](unsigned char c) { return std::tolower(c); });
             std::string value = line.substr(colon + 1);
             value.erase(0, value.find_first_not_of(' '));
             r.headers[name] = value;
@@ -93,7 +96,8 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
 }
 
 http_result http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                         const std::string& body, const std::vector<std::pair<std::string, std::string>>& extra) {
+                         const std::string& body,
+                         const std::vector<std::pair<std::string, std::string>>& extra) {
     std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     for (const auto& [k, v] : extra) req += k + ": " + v + "\r\n";
     if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";

@@ -11,8 +11,8 @@
 namespace prequal::test {
 
 struct http_result {
-    int status = 0;                                // 0 when the connection failed or closed early
-    std::map<std::string, std::string> headers;    // names lower-cased
+    int status = 0;                              // 0 when the connection failed or closed early
+    std::map<std::string, std::string> headers;  // names lower-cased
     std::string body;
     std::string header(const std::string& lower_name) const {
         auto it = headers.find(lower_name);

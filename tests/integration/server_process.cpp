@@ -35,7 +35,8 @@ std::string binary_path() {
 }
 
 std::vector<std::string> memory_serve_args(const std::string& database_url, std::uint16_t port,
-                                           const std::string& encryption_keys, const std::string& pan_index_key) {
+                                           const std::string& encryption_keys,
+                                           const std::string& pan_index_key) {
     return {binary_path(),
             "serve",
             "--database-url=" + database_url,

@@ -16,9 +16,11 @@ std::uint16_t free_port();
 /// The prequal binary: $PREQUAL_BINARY, else the one built beside the tests (PREQUAL_BINARY_PATH).
 std::string binary_path();
 
-/// argv of `prequal serve` on the memory bus against `database_url`, listening on `port`, with the given keys.
+/// argv of `prequal serve` on the memory bus against `database_url`, listening on `port`, with the given
+/// keys.
 std::vector<std::string> memory_serve_args(const std::string& database_url, std::uint16_t port,
-                                           const std::string& encryption_keys, const std::string& pan_index_key);
+                                           const std::string& encryption_keys,
+                                           const std::string& pan_index_key);
 
 /// Polls GET /health until 200; REQUIREs that it comes within 30 s.
 void wait_healthy(std::uint16_t port);

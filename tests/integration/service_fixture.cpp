@@ -17,7 +17,8 @@ namespace prequal::test {
 
 test_keys make_test_keys() {
     const auto k = crypto::generate_keys();
-    return {crypto::format_encryption_key(k.encryption_keys.front()), crypto::format_pan_index_key(k.pan_index_key)};
+    return {crypto::format_encryption_key(k.encryption_keys.front()),
+            crypto::format_pan_index_key(k.pan_index_key)};
 }
 
 service_fixture::service_fixture(std::function<void(app::service_config&)> tweak) {
@@ -43,10 +44,11 @@ service_fixture::~service_fixture() {
     svc_->wait();
 }
 
-http_result service_fixture::submit(const std::string& pan, const std::string& income, const std::string& loan,
-                                    const std::string& loan_type, const std::string& idempotency_key) {
-    std::string body = "{\"pan_number\":\"" + pan + "\",\"monthly_income_inr\":" + income +
-                       ",\"loan_amount_inr\":" + loan;
+http_result service_fixture::submit(const std::string& pan, const std::string& income,
+                                    const std::string& loan, const std::string& loan_type,
+                                    const std::string& idempotency_key) {
+    std::string body =
+        "{\"pan_number\":\"" + pan + "\",\"monthly_income_inr\":" + income + ",\"loan_amount_inr\":" + loan;
     if (!loan_type.empty()) body += ",\"loan_type\":\"" + loan_type + "\"";
     body += "}";
     std::vector<std::pair<std::string, std::string>> headers;
@@ -54,8 +56,8 @@ http_result service_fixture::submit(const std::string& pan, const std::string& i
     return post_json(port_, "/applications", body, headers);
 }
 
-std::string service_fixture::submit_ok(const std::string& pan, const std::string& income, const std::string& loan,
-                                       const std::string& loan_type) {
+std::string service_fixture::submit_ok(const std::string& pan, const std::string& income,
+                                       const std::string& loan, const std::string& loan_type) {
     auto r = submit(pan, income, loan, loan_type);
     INFO(r.body);
     REQUIRE(r.status == 202);

@@ -2,7 +2,9 @@
 // migrated database of the test PostgreSQL cluster, listening on an ephemeral port.
 #pragma once
 
+#include "config.hpp"
 #include "http_client.hpp"
+#include "service.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -10,9 +12,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-
-#include "config.hpp"
-#include "service.hpp"
 
 namespace prequal::test {
 
@@ -40,7 +39,8 @@ public:
     std::string submit_ok(const std::string& pan, const std::string& income, const std::string& loan,
                           const std::string& loan_type = "");
     /// Polls GET status until the status is final; REQUIREs that it becomes final within `timeout`.
-    boost::json::object wait_final(const std::string& id, std::chrono::seconds timeout = std::chrono::seconds{30});
+    boost::json::object wait_final(const std::string& id,
+                                   std::chrono::seconds timeout = std::chrono::seconds{30});
 
 private:
     std::string conninfo_;

@@ -41,9 +41,12 @@ TEST_CASE("integration: 50 concurrent submissions of one PAN give exactly one 20
     std::atomic<int> accepted{0}, conflicts{0}, other{0};
     run_concurrently(50, [&](int) {
         auto r = f.submit(pan, "120000", "100000");
-        if (r.status == 202) ++accepted;
-        else if (r.status == 409) ++conflicts;
-        else ++other;
+        if (r.status == 202)
+            ++accepted;
+        else if (r.status == 409)
+            ++conflicts;
+        else
+            ++other;
     });
     CHECK(accepted == 1);
     CHECK(conflicts == 49);
@@ -51,7 +54,8 @@ TEST_CASE("integration: 50 concurrent submissions of one PAN give exactly one 20
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM applications") == 1);
 }
 
-TEST_CASE("integration: the duplicate rule frees a PAN once its application is REJECTED", "[integration][pg]") {
+TEST_CASE("integration: the duplicate rule frees a PAN once its application is REJECTED",
+          "[integration][pg]") {
     service_fixture f;
     // FGHIJ5678K always scores 610 → REJECTED.
     const std::string first = f.submit_ok("FGHIJ5678K", "50000", "100000");
@@ -67,7 +71,8 @@ TEST_CASE("integration: the duplicate rule frees a PAN once its application is R
     CHECK(f.submit("ABCDE1234F", "120000", "100000").status == 202);
 }
 
-TEST_CASE("integration: Idempotency-Key replay returns the same 202 and creates nothing", "[integration][pg]") {
+TEST_CASE("integration: Idempotency-Key replay returns the same 202 and creates nothing",
+          "[integration][pg]") {
     service_fixture f;
     const std::string pan = unique_pan();
     auto a = f.submit(pan, "70000", "200000", "AUTO", "key-123");
@@ -125,9 +130,12 @@ TEST_CASE("integration: a conflict that persists is dead-lettered, not decided",
     });
     const std::string id = f.submit_ok(unique_pan(), "90000", "100000", "HOME");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
-    while (std::chrono::steady_clock::now() < deadline && sql_count(conninfo, "SELECT count(*) FROM dead_letters") == 0)
+    while (std::chrono::steady_clock::now() < deadline &&
+           sql_count(conninfo, "SELECT count(*) FROM dead_letters") == 0)
         std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    CHECK(sql_count(conninfo, "SELECT count(*) FROM dead_letters WHERE topic = 'credit_reports_generated'") == 1);
+    CHECK(sql_count(conninfo, "SELECT count(*) FROM dead_letters WHERE topic = 'credit_reports_generated'") ==
+          1);
     CHECK(sql_value(conninfo, "SELECT status FROM applications") == "PENDING");
-    CHECK(sql_count(conninfo, "SELECT count(*) FROM processed_messages WHERE consumer_group = 'decision'") == 0);
+    CHECK(sql_count(conninfo, "SELECT count(*) FROM processed_messages WHERE consumer_group = 'decision'") ==
+          0);
 }

@@ -1,9 +1,8 @@
 // Connection pressure on the real binary (contract section 6, "Connections"): with --max-connections=200 and
 // 200 idle keep-alive connections open, fresh clients are answered because the server closes its
 // longest-idle connections, and its descriptors and memory stay bounded.
-#include "service_fixture.hpp"
-
 #include "server_process.hpp"
+#include "service_fixture.hpp"
 #include "support/pg_harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -47,7 +46,8 @@ public:
     /// The status of GET `target` on this connection (0 when it failed or closed); the body into `body`.
     int get(const std::string& target, std::string* body = nullptr) {
         const std::string request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-        if (!connected_ || ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size()))
+        if (!connected_ ||
+            ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size()))
             return 0;
         std::string in;
         std::size_t head_end;
@@ -124,9 +124,10 @@ long metric(keepalive_client& client, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("integration: with --max-connections=200 and 200 idle keep-alive connections, 50 fresh clients are "
-          "answered and descriptors and memory stay bounded",
-          "[integration][pg]") {
+TEST_CASE(
+    "integration: with --max-connections=200 and 200 idle keep-alive connections, 50 fresh clients are "
+    "answered and descriptors and memory stay bounded",
+    "[integration][pg]") {
     const std::string db = pg_harness::instance().fresh_database();
     const auto keys = make_test_keys();
     const std::uint16_t port = free_port();

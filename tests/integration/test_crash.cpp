@@ -1,8 +1,7 @@
 // Crash safety: the real binary is SIGKILLed mid-load and restarted on the same database; every accepted
 // application must reach exactly one decision, with no manual step.
-#include "service_fixture.hpp"
-
 #include "server_process.hpp"
+#include "service_fixture.hpp"
 #include "support/pg_harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,7 +20,8 @@ TEST_CASE("integration: SIGKILL mid-load and restart decides every accepted appl
     const std::string db = pg_harness::instance().fresh_database();
     const auto keys = make_test_keys();
     const std::uint16_t port = free_port();
-    const std::vector<std::string> args = memory_serve_args(db, port, keys.encryption_keys, keys.pan_index_key);
+    const std::vector<std::string> args =
+        memory_serve_args(db, port, keys.encryption_keys, keys.pan_index_key);
     std::mutex mutex;
     std::set<std::string> accepted;
 
@@ -76,8 +76,9 @@ TEST_CASE("integration: SIGKILL mid-load and restart decides every accepted appl
           static_cast<std::int64_t>(accepted.size()));
     const auto apps = sql_count(db, "SELECT count(*) FROM applications");
     CHECK(sql_count(db, "SELECT count(*) FROM credit_reports") == apps);
-    CHECK(sql_count(db, "SELECT count(*) FROM (SELECT application_id FROM audit_log WHERE action = "
-                        "'DECISION_RECORDED' GROUP BY application_id HAVING count(*) <> 1) x") == 0);
+    CHECK(sql_count(db,
+                    "SELECT count(*) FROM (SELECT application_id FROM audit_log WHERE action = "
+                    "'DECISION_RECORDED' GROUP BY application_id HAVING count(*) <> 1) x") == 0);
     CHECK(sql_count(db, "SELECT count(*) FROM audit_log WHERE action = 'DECISION_RECORDED'") == apps);
     CHECK(sql_count(db, "SELECT count(*) FROM applications WHERE version <> 2") == 0);
 

@@ -1,6 +1,5 @@
 // Every error status of the contract over a real socket, with the error body shape and X-Request-ID.
 #include "service_fixture.hpp"
-
 #include "support/pg_harness.hpp"
 
 #include <boost/json/parse.hpp>
@@ -27,7 +26,8 @@ boost::json::object check_error(const http_result& r, int status, const std::str
     return v;
 }
 
-const std::string valid_body = R"({"pan_number":"PQRST1234U","monthly_income_inr":50000,"loan_amount_inr":100000})";
+const std::string valid_body =
+    R"({"pan_number":"PQRST1234U","monthly_income_inr":50000,"loan_amount_inr":100000})";
 
 }  // namespace
 
@@ -41,8 +41,8 @@ TEST_CASE("integration: every error status of the contract", "[integration][pg]"
     }
     SECTION("404 unknown path and unknown application") {
         check_error(http_request(port, "GET", "/nope"), 404, "NOT_FOUND");
-        check_error(http_request(port, "GET", "/applications/3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70/status"), 404,
-                    "NOT_FOUND");
+        check_error(http_request(port, "GET", "/applications/3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70/status"),
+                    404, "NOT_FOUND");
     }
     SECTION("405 with Allow on a known path") {
         auto r = http_request(port, "POST", "/applications/3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70/status", "{}",
@@ -62,26 +62,31 @@ TEST_CASE("integration: every error status of the contract", "[integration][pg]"
         check_error(post_json(port, "/applications", big), 413, "PAYLOAD_TOO_LARGE");
     }
     SECTION("415 POST without a JSON content type") {
-        check_error(http_request(port, "POST", "/applications", valid_body, {{"Content-Type", "text/plain"}}), 415,
-                    "UNSUPPORTED_MEDIA_TYPE");
+        check_error(http_request(port, "POST", "/applications", valid_body, {{"Content-Type", "text/plain"}}),
+                    415, "UNSUPPORTED_MEDIA_TYPE");
         check_error(http_request(port, "POST", "/applications", valid_body), 415, "UNSUPPORTED_MEDIA_TYPE");
     }
     SECTION("422 validation names every failing field") {
         auto v = check_error(
-            post_json(port, "/applications",
-                      R"({"pan_number":"abc","monthly_income_inr":-1,"loan_amount_inr":1.001,"loan_type":"BOAT","extra":1})"),
+            post_json(
+                port, "/applications",
+                R"({"pan_number":"abc","monthly_income_inr":-1,"loan_amount_inr":1.001,"loan_type":"BOAT","extra":1})"),
             422, "VALIDATION_ERROR");
         std::set<std::string> fields;
-        for (const auto& d : v.at("details").as_array()) fields.insert(std::string(d.at("field").as_string()));
-        CHECK(fields == std::set<std::string>{"pan_number", "monthly_income_inr", "loan_amount_inr", "loan_type", "extra"});
+        for (const auto& d : v.at("details").as_array())
+            fields.insert(std::string(d.at("field").as_string()));
+        CHECK(fields == std::set<std::string>{"pan_number", "monthly_income_inr", "loan_amount_inr",
+                                              "loan_type", "extra"});
     }
     SECTION("422 malformed application id") {
         check_error(http_request(port, "GET", "/applications/not-a-uuid/status"), 422, "VALIDATION_ERROR");
     }
     SECTION("422 Idempotency-Key reused with another body") {
         REQUIRE(post_json(port, "/applications", valid_body, {{"Idempotency-Key", "k-1"}}).status == 202);
-        const std::string other = R"({"pan_number":"PQRST1234U","monthly_income_inr":50001,"loan_amount_inr":100000})";
-        check_error(post_json(port, "/applications", other, {{"Idempotency-Key", "k-1"}}), 422, "IDEMPOTENCY_KEY_REUSED");
+        const std::string other =
+            R"({"pan_number":"PQRST1234U","monthly_income_inr":50001,"loan_amount_inr":100000})";
+        check_error(post_json(port, "/applications", other, {{"Idempotency-Key", "k-1"}}), 422,
+                    "IDEMPOTENCY_KEY_REUSED");
     }
     SECTION("X-Request-ID: a well-formed client value is echoed, a bad one replaced") {
         auto r = http_request(port, "GET", "/health", "", {{"X-Request-ID", "client-abc-123"}});

@@ -1,13 +1,12 @@
 // Fault tolerance and data lifecycle: dead letters listed, shown and replayed through `prequal dlq`,
 // `prequal outbox status`, stuck applications re-driven, retention jobs deleting and archiving by age.
-#include "service_fixture.hpp"
-
 #include "ops_commands.hpp"
+#include "service_fixture.hpp"
 #include "support/pg_harness.hpp"
 #include "support/service_test_access.hpp"
 
-#include <prequal/decision/decision_module.hpp>
 #include <prequal/api/applications_owner.hpp>
+#include <prequal/decision/decision_module.hpp>
 #include <prequal/outbox/retention.hpp>
 #include <prequal/pg/pool.hpp>
 
@@ -46,7 +45,8 @@ ops_output ops(const std::string& conninfo, const std::string& command, std::vec
     cl.config.database_url = conninfo;
     std::ostringstream out, err;
     ops_output r;
-    r.code = app::run_ops_command(cl, prequal::core::logger{"test-ops", prequal::core::log_level::error}, out, err);
+    r.code = app::run_ops_command(cl, prequal::core::logger{"test-ops", prequal::core::log_level::error}, out,
+                                  err);
     r.out = out.str();
     r.err = err.str();
     return r;
@@ -68,7 +68,8 @@ void install_conflict(service_fixture& f, std::shared_ptr<std::atomic<bool>> fai
     service_test_access::run_on_io(f.service(), [&] {
         service_test_access::decision_module(f.service())->before_update =
             [conninfo, failing](const std::string& id) -> boost::asio::awaitable<void> {
-            if (*failing) sql_value(conninfo, "UPDATE applications SET version = version + 1 WHERE id = '" + id + "'");
+            if (*failing)
+                sql_value(conninfo, "UPDATE applications SET version = version + 1 WHERE id = '" + id + "'");
             co_return;
         };
     });
@@ -78,8 +79,9 @@ std::string metrics_of(const service_fixture& f) { return http_request(f.port(),
 
 }  // namespace
 
-TEST_CASE("integration: a dead letter is listed, shown, replayed once fixed, and replaying again changes nothing",
-          "[integration][pg]") {
+TEST_CASE(
+    "integration: a dead letter is listed, shown, replayed once fixed, and replaying again changes nothing",
+    "[integration][pg]") {
     service_fixture f{[](app::service_config& c) { c.bus_max_attempts = 1; }};
     const std::string db = f.conninfo();
     auto failing = std::make_shared<std::atomic<bool>>(true);
@@ -129,12 +131,14 @@ TEST_CASE("integration: a dead letter is listed, shown, replayed once fixed, and
 
     // Replaying again re-publishes the same message; the idempotent consumer skips it.
     const std::string outbox_id =
-        sql_value(db, "SELECT e.id FROM outbox_events e JOIN dead_letters d ON e.message_id::text = "
-                      "d.headers->>'message_id'");
+        sql_value(db,
+                  "SELECT e.id FROM outbox_events e JOIN dead_letters d ON e.message_id::text = "
+                  "d.headers->>'message_id'");
     REQUIRE(ops(db, "dlq", {"replay", dl}).code == 0);
     REQUIRE(eventually([&] {
         return sql_count(db, "SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 0 &&
-               metrics_of(f).find("consumer_duplicates_skipped_total{group=\"decision\"} 1") != std::string::npos;
+               metrics_of(f).find("consumer_duplicates_skipped_total{group=\"decision\"} 1") !=
+                   std::string::npos;
     }));
     CHECK(sql_count(db, "SELECT count(*) FROM outbox_events WHERE id = " + outbox_id) == 1);
     CHECK(sql_count(db, "SELECT count(*) FROM audit_log WHERE action = 'DECISION_RECORDED'") == 1);
@@ -153,8 +157,11 @@ TEST_CASE("integration: dead outbox events are listed and revived, and outbox st
     const std::string id = f.submit_ok(unique_pan(), "90000", "100000", "HOME");
     f.wait_final(id);
     const std::string event = sql_value(db, "SELECT max(id) FROM outbox_events");
-    sql_value(db, "UPDATE outbox_events SET dead = true, published_at = NULL, attempts = 10, last_error = 'broker down' "
-                  "WHERE id = " + event);
+    sql_value(db,
+              "UPDATE outbox_events SET dead = true, published_at = NULL, attempts = 10, last_error = "
+              "'broker down' "
+              "WHERE id = " +
+                  event);
 
     auto status = ops(db, "outbox", {"status"}, true);
     REQUIRE(status.code == 0);
@@ -162,7 +169,8 @@ TEST_CASE("integration: dead outbox events are listed and revived, and outbox st
     CHECK(s.at("dead").as_int64() == 1);
     CHECK(s.at("pending").as_int64() ==
           sql_count(db, "SELECT count(*) FROM outbox_events WHERE published_at IS NULL AND NOT dead"));
-    CHECK(s.at("published").as_int64() == sql_count(db, "SELECT count(*) FROM outbox_events WHERE published_at IS NOT NULL"));
+    CHECK(s.at("published").as_int64() ==
+          sql_count(db, "SELECT count(*) FROM outbox_events WHERE published_at IS NOT NULL"));
     auto table = ops(db, "outbox", {"status"});
     CHECK(table.out.find("dead events") != std::string::npos);
 
@@ -172,7 +180,8 @@ TEST_CASE("integration: dead outbox events are listed and revived, and outbox st
 
     auto replay = ops(db, "dlq", {"replay", "outbox:" + event});
     REQUIRE(replay.code == 0);
-    REQUIRE(eventually([&] { return sql_count(db, "SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 0; }));
+    REQUIRE(eventually(
+        [&] { return sql_count(db, "SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 0; }));
     CHECK(sql_count(db, "SELECT count(*) FROM outbox_events WHERE dead") == 0);
     CHECK(sql_count(db, "SELECT count(*) FROM audit_log WHERE action = 'DECISION_RECORDED'") == 1);
     auto again = ops(db, "dlq", {"replay", "outbox:" + event});
@@ -197,7 +206,8 @@ TEST_CASE("integration: operator command usage errors exit 2, unknown IDs exit 1
     CHECK(empty.out.find("no dead-lettered") != std::string::npos);
 }
 
-TEST_CASE("integration: an application stuck PENDING is re-driven from its outbox history", "[integration][pg]") {
+TEST_CASE("integration: an application stuck PENDING is re-driven from its outbox history",
+          "[integration][pg]") {
     service_fixture f{[](app::service_config& c) {
         c.bus_max_attempts = 1;
         c.stuck_after = std::chrono::milliseconds{1500};
@@ -222,7 +232,8 @@ TEST_CASE("integration: an application stuck PENDING is re-driven from its outbo
     CHECK(metrics.find("outbox_redriven_total") != std::string::npos);
 }
 
-TEST_CASE("integration: the backlog gauges show a PENDING application, its age and its dead letter", "[integration][pg]") {
+TEST_CASE("integration: the backlog gauges show a PENDING application, its age and its dead letter",
+          "[integration][pg]") {
     service_fixture f{[](app::service_config& c) {
         c.bus_max_attempts = 1;
         c.stuck_after = std::chrono::hours{1};  // observe only: nothing is re-driven
@@ -245,31 +256,46 @@ TEST_CASE("integration: the backlog gauges show a PENDING application, its age a
     CHECK(sample("outbox_events_dead") == 0);
 }
 
-TEST_CASE("integration: retention deletes and archives only what is older than its window", "[integration][pg]") {
+TEST_CASE("integration: retention deletes and archives only what is older than its window",
+          "[integration][pg]") {
     const std::string db = pg_harness::instance().fresh_database();
-    sql_value(db, "INSERT INTO processed_messages (consumer_group, message_id, processed_at) "
-                  "SELECT 'credit', gen_random_uuid(), now() - interval '8 days' FROM generate_series(1, 5)");
-    sql_value(db, "INSERT INTO processed_messages (consumer_group, message_id) "
-                  "SELECT 'credit', gen_random_uuid() FROM generate_series(1, 2)");
-    sql_value(db, "INSERT INTO idempotency_keys (idempotency_key, request_hash, application_id, created_at) "
-                  "SELECT 'old-' || g, 'h', gen_random_uuid(), now() - interval '25 hours' FROM generate_series(1, 3) g");
-    sql_value(db, "INSERT INTO idempotency_keys (idempotency_key, request_hash, application_id) "
-                  "VALUES ('young', 'h', gen_random_uuid())");
+    sql_value(db,
+              "INSERT INTO processed_messages (consumer_group, message_id, processed_at) "
+              "SELECT 'credit', gen_random_uuid(), now() - interval '8 days' FROM generate_series(1, 5)");
+    sql_value(db,
+              "INSERT INTO processed_messages (consumer_group, message_id) "
+              "SELECT 'credit', gen_random_uuid() FROM generate_series(1, 2)");
+    sql_value(db,
+              "INSERT INTO idempotency_keys (idempotency_key, request_hash, application_id, created_at) "
+              "SELECT 'old-' || g, 'h', gen_random_uuid(), now() - interval '25 hours' FROM "
+              "generate_series(1, 3) g");
+    sql_value(db,
+              "INSERT INTO idempotency_keys (idempotency_key, request_hash, application_id) "
+              "VALUES ('young', 'h', gen_random_uuid())");
     const std::string pending_app = "11111111-1111-4111-8111-111111111111";
-    sql_value(db, "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, monthly_income, "
-                  "loan_amount) VALUES ('" + pending_app + "', 'h', 'c', 'k', 'XXXXXX234F', 1, 1)");
-    const std::string event_columns = "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, "
-                                      "payload, created_at, published_at, dead) ";
+    sql_value(
+        db,
+        "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, monthly_income, "
+        "loan_amount) VALUES ('" +
+            pending_app + "', 'h', 'c', 'k', 'XXXXXX234F', 1, 1)");
+    const std::string event_columns =
+        "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, "
+        "payload, created_at, published_at, dead) ";
     // Old and published (3: archived), young published, old unpublished, old dead, old of a PENDING app.
-    sql_value(db, event_columns + "SELECT gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now() - interval "
-                                  "'3 days', now() - interval '2 days', false FROM generate_series(1, 3)");
-    sql_value(db, event_columns + "VALUES (gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now(), now(), false)");
-    sql_value(db, event_columns + "VALUES (gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now() - interval "
-                                  "'3 days', NULL, false)");
-    sql_value(db, event_columns + "VALUES (gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now() - interval "
-                                  "'3 days', NULL, true)");
-    sql_value(db, event_columns + "VALUES (gen_random_uuid(), '" + pending_app + "', 't', 'e', '{}', now() - interval "
-                                  "'3 days', now() - interval '2 days', false)");
+    sql_value(db, event_columns +
+                      "SELECT gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now() - interval "
+                      "'3 days', now() - interval '2 days', false FROM generate_series(1, 3)");
+    sql_value(db, event_columns +
+                      "VALUES (gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now(), now(), false)");
+    sql_value(db, event_columns +
+                      "VALUES (gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now() - interval "
+                      "'3 days', NULL, false)");
+    sql_value(db, event_columns +
+                      "VALUES (gen_random_uuid(), gen_random_uuid(), 't', 'e', '{}', now() - interval "
+                      "'3 days', NULL, true)");
+    sql_value(db, event_columns + "VALUES (gen_random_uuid(), '" + pending_app +
+                      "', 't', 'e', '{}', now() - interval "
+                      "'3 days', now() - interval '2 days', false)");
 
     boost::asio::io_context ioc{1};
     prequal::core::metrics_registry metrics;
@@ -283,14 +309,20 @@ TEST_CASE("integration: retention deletes and archives only what is older than i
     const auto applications = prequal::api::applications_owner(metrics);
     std::vector<prequal::outbox::retention_job> owner_jobs{
         prequal::api::idempotency_key_retention(prequal::api::idempotency_window)};
-    prequal::outbox::retention job{ioc.get_executor(), pool, applications, std::move(owner_jobs), ro,
-                                   prequal::core::logger{"test", prequal::core::log_level::error}, metrics};
+    prequal::outbox::retention job{ioc.get_executor(),
+                                   pool,
+                                   applications,
+                                   std::move(owner_jobs),
+                                   ro,
+                                   prequal::core::logger{"test", prequal::core::log_level::error},
+                                   metrics};
     auto run = [&] {
         std::vector<prequal::outbox::retention_result> results;
-        boost::asio::co_spawn(ioc, job.run_once(), [&](std::exception_ptr e, std::vector<prequal::outbox::retention_result> r) {
-            if (e) std::rethrow_exception(e);
-            results = std::move(r);
-        });
+        boost::asio::co_spawn(ioc, job.run_once(),
+                              [&](std::exception_ptr e, std::vector<prequal::outbox::retention_result> r) {
+                                  if (e) std::rethrow_exception(e);
+                                  results = std::move(r);
+                              });
         ioc.restart();
         ioc.run();
         return results;
@@ -314,7 +346,8 @@ TEST_CASE("integration: retention deletes and archives only what is older than i
     CHECK(sql_count(db, "SELECT count(*) FROM outbox_events_archive") == 3);
     CHECK(sql_count(db, "SELECT count(*) FROM outbox_events") == 4);
     CHECK(sql_count(db, "SELECT count(*) FROM outbox_events WHERE published_at IS NULL") == 2);
-    CHECK(sql_count(db, "SELECT count(*) FROM outbox_events WHERE aggregate_key = '" + pending_app + "'") == 1);
+    CHECK(sql_count(db, "SELECT count(*) FROM outbox_events WHERE aggregate_key = '" + pending_app + "'") ==
+          1);
     CHECK(sql_count(db, "SELECT count(*) FROM idempotency_keys") == 1);
     CHECK(sql_value(db, "SELECT idempotency_key FROM idempotency_keys") == "young");
 
@@ -326,7 +359,8 @@ TEST_CASE("integration: retention deletes and archives only what is older than i
     pool.close();
 }
 
-TEST_CASE("integration: the prequal binary runs operator commands and rejects bad ones", "[integration][pg]") {
+TEST_CASE("integration: the prequal binary runs operator commands and rejects bad ones",
+          "[integration][pg]") {
     const std::string db = pg_harness::instance().fresh_database();
     const char* env = std::getenv("PREQUAL_BINARY");
     const std::string binary = env ? env : PREQUAL_BINARY_PATH;

@@ -1,7 +1,6 @@
 // Personal data at rest: neither the PAN nor the applicant's name is anywhere in the database in clear
 // (checked on a full pg_dump), and names stored in clear before migration 003 are sealed by the API module.
 #include "service_fixture.hpp"
-
 #include "support/pg_harness.hpp"
 #include "support/run_coro.hpp"
 
@@ -45,9 +44,10 @@ TEST_CASE("integration: neither the PAN nor the applicant name is stored in clea
     service_fixture f{[&](app::service_config& c) { encryption_keys = c.encryption_keys; }};
     const std::string pan = unique_pan();
     const std::string name = "Zorawar Quillfeather";
-    const auto r = post_json(f.port(), "/applications",
-                             "{\"pan_number\":\"" + pan + "\",\"applicant_name\":\"" + name +
-                                 "\",\"monthly_income_inr\":90000,\"loan_amount_inr\":500000,\"loan_type\":\"HOME\"}");
+    const auto r =
+        post_json(f.port(), "/applications",
+                  "{\"pan_number\":\"" + pan + "\",\"applicant_name\":\"" + name +
+                      "\",\"monthly_income_inr\":90000,\"loan_amount_inr\":500000,\"loan_type\":\"HOME\"}");
     INFO(r.body);
     REQUIRE(r.status == 202);
     const std::string id{boost::json::parse(r.body).at("application_id").as_string()};
@@ -76,10 +76,11 @@ TEST_CASE("integration: applicant names stored in clear before migration 003 are
     const std::string db = pg_harness::instance().fresh_database();
     const std::array<std::string, 3> ids{core::new_uuid(), core::new_uuid(), core::new_uuid()};
     for (std::size_t i = 0; i < ids.size(); ++i)
-        sql_value(db, "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, "
-                      "applicant_name, monthly_income, loan_amount) VALUES ('" +
-                          ids[i] + "', 'hmac" + std::to_string(i) + "', 'c', 'k', 'XXXXXX000A', 'Legacy Person " +
-                          std::to_string(i) + "', 1000, 1000)");
+        sql_value(db,
+                  "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, "
+                  "applicant_name, monthly_income, loan_amount) VALUES ('" +
+                      ids[i] + "', 'hmac" + std::to_string(i) + "', 'c', 'k', 'XXXXXX000A', 'Legacy Person " +
+                      std::to_string(i) + "', 1000, 1000)");
     const auto keys = crypto::generate_keys();
     const crypto::pan_cipher cipher{keys.encryption_keys};
     const crypto::pan_index index{keys.pan_index_key};
@@ -90,8 +91,10 @@ TEST_CASE("integration: applicant names stored in clear before migration 003 are
         po.conninfo = db;
         po.size = 2;
         pg::pool pool{co_await boost::asio::this_coro::executor, po};
-        api::api_module api{api::api_dependencies{pool, cipher, index, metrics, core::logger{"test", core::log_level::warn},
-                                                  {}, [] { return false; }}};
+        api::api_module api{api::api_dependencies{
+            pool, cipher, index, metrics, core::logger{"test", core::log_level::warn}, {}, [] {
+                return false;
+            }}};
         const std::int64_t n = co_await api.seal_legacy_applicant_names(2);  // two batches
         pool.close();
         co_return n;
@@ -103,7 +106,8 @@ TEST_CASE("integration: applicant names stored in clear before migration 003 are
             sql_value(db, "SELECT applicant_name_ciphertext FROM applications WHERE id = '" + ids[i] + "'");
         const std::string key_id =
             sql_value(db, "SELECT applicant_name_key_id FROM applications WHERE id = '" + ids[i] + "'");
-        CHECK(cipher.decrypt(key_id, sealed, api::applicant_name_aad(ids[i])) == "Legacy Person " + std::to_string(i));
+        CHECK(cipher.decrypt(key_id, sealed, api::applicant_name_aad(ids[i])) ==
+              "Legacy Person " + std::to_string(i));
     }
     CHECK(run_coro(seal) == 0);  // nothing left: a second run (or another replica) changes nothing
 }
@@ -124,9 +128,10 @@ TEST_CASE("integration: the api module's run() seals legacy names itself and log
             po.conninfo = conninfo;
             po.size = 1;
             pg::pool pool{co_await boost::asio::this_coro::executor, po};
-            api::api_module api{api::api_dependencies{pool, cipher, index, metrics,
-                                                      core::logger{"api", core::log_level::info, sink}, {},
-                                                      [] { return false; }}};
+            api::api_module api{api::api_dependencies{
+                pool, cipher, index, metrics, core::logger{"api", core::log_level::info, sink}, {}, [] {
+                    return false;
+                }}};
             co_await api.run();
             pool.close();
         });
@@ -134,9 +139,10 @@ TEST_CASE("integration: the api module's run() seals legacy names itself and log
 
     const std::string db = pg_harness::instance().fresh_database();
     const std::string id = core::new_uuid();
-    sql_value(db, "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, "
-                  "applicant_name, monthly_income, loan_amount) VALUES ('" +
-                      id + "', 'hmac', 'c', 'k', 'XXXXXX000A', 'Old Name', 1, 1)");
+    sql_value(db,
+              "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, "
+              "applicant_name, monthly_income, loan_amount) VALUES ('" +
+                  id + "', 'hmac', 'c', 'k', 'XXXXXX000A', 'Old Name', 1, 1)");
     auto sealed_log = std::make_shared<captured>();
     run_api_on(db, sealed_log);
     CHECK(sql_count(db, "SELECT count(*) FROM applications WHERE applicant_name IS NOT NULL") == 0);

@@ -2,10 +2,10 @@
 #include "service_fixture.hpp"
 #include "support/service_test_access.hpp"
 
+#include <prequal/bus/message.hpp>
+
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
-
-#include <prequal/bus/message.hpp>
 
 #include <thread>
 
@@ -49,10 +49,10 @@ TEST_CASE("integration: the three outcomes end to end through HTTP", "[integrati
               f.conninfo(),
               "SELECT count(*) FROM applications WHERE pan_ciphertext LIKE '%ABCDE1234F%' OR "
               "pan_hmac LIKE '%ABCDE1234F%'") == 0);
-    CHECK(prequal::test::sql_count(f.conninfo(),
-                                   "SELECT count(*) FROM outbox_events WHERE payload LIKE '%ABCDE1234F%'") == 0);
-    CHECK(prequal::test::sql_count(f.conninfo(),
-                                   "SELECT count(*) FROM audit_log WHERE detail::text LIKE '%ABCDE1234F%'") == 0);
+    CHECK(prequal::test::sql_count(
+              f.conninfo(), "SELECT count(*) FROM outbox_events WHERE payload LIKE '%ABCDE1234F%'") == 0);
+    CHECK(prequal::test::sql_count(
+              f.conninfo(), "SELECT count(*) FROM audit_log WHERE detail::text LIKE '%ABCDE1234F%'") == 0);
 }
 
 TEST_CASE("integration: a pending application reads back with null decision fields", "[integration][pg]") {
@@ -79,12 +79,12 @@ TEST_CASE("integration: a duplicate message injected into the bus is processed o
 
     // Re-inject the very same submitted and credit events (same message ids), twice each.
     for (const char* topic : {"loan_applications_submitted", "credit_reports_generated"}) {
-        const std::string payload = sql_value(
-            f.conninfo(), "SELECT payload FROM outbox_events WHERE topic = '" + std::string(topic) +
-                              "' AND aggregate_key = '" + id + "'");
-        const std::string message_id = sql_value(
-            f.conninfo(), "SELECT message_id FROM outbox_events WHERE topic = '" + std::string(topic) +
-                              "' AND aggregate_key = '" + id + "'");
+        const std::string payload =
+            sql_value(f.conninfo(), "SELECT payload FROM outbox_events WHERE topic = '" + std::string(topic) +
+                                        "' AND aggregate_key = '" + id + "'");
+        const std::string message_id =
+            sql_value(f.conninfo(), "SELECT message_id FROM outbox_events WHERE topic = '" +
+                                        std::string(topic) + "' AND aggregate_key = '" + id + "'");
         REQUIRE_FALSE(payload.empty());
         for (int i = 0; i < 2; ++i) {
             prequal::bus::message m;
@@ -110,7 +110,8 @@ TEST_CASE("integration: a duplicate message injected into the bus is processed o
     CHECK(metrics.find("consumer_duplicates_skipped_total{group=\"decision\"} 2") != std::string::npos);
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM audit_log WHERE action = 'PAN_DECRYPTED'") == 3);
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM credit_reports") == 1);
-    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM outbox_events WHERE topic = 'credit_reports_generated'") == 1);
+    CHECK(sql_count(f.conninfo(),
+                    "SELECT count(*) FROM outbox_events WHERE topic = 'credit_reports_generated'") == 1);
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM audit_log WHERE action = 'DECISION_RECORDED'") == 1);
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM processed_messages") == 2);
     CHECK(sql_value(f.conninfo(), "SELECT version FROM applications") == "2");

@@ -37,8 +37,8 @@ int kcat_produce(const std::string& bootstrap, const std::string& topic, const s
     ::close(fd);
     std::ofstream{path, std::ios::binary} << value;
     // A file argument makes kcat send the whole file as one message (no newline splitting).
-    std::string cmd = "timeout 30 " + quote(kcat_path()) + " -P -b " + quote(bootstrap) + " -t " + quote(topic) +
-                      " -k " + quote(key);
+    std::string cmd = "timeout 30 " + quote(kcat_path()) + " -P -b " + quote(bootstrap) + " -t " +
+                      quote(topic) + " -k " + quote(key);
     for (const auto& [name, v] : headers) cmd += " -H " + quote(name + "=" + v);
     cmd += " " + quote(path);
     const int status = std::system(cmd.c_str());

@@ -12,7 +12,8 @@ namespace prequal::test {
 
 std::vector<std::string> fast_kafka_flags() {
     // The 2.0.2 mock cluster waits for session.timeout.ms before it rebalances after a member died.
-    return {"--kafka-property=consumer.session.timeout.ms=6000", "--kafka-property=consumer.heartbeat.interval.ms=500",
+    return {"--kafka-property=consumer.session.timeout.ms=6000",
+            "--kafka-property=consumer.heartbeat.interval.ms=500",
             "--kafka-property=reconnect.backoff.max.ms=500"};
 }
 
@@ -29,10 +30,16 @@ kafka_deployment::kafka_deployment(const std::string& bootstrap, const std::stri
 }
 
 std::vector<std::string> kafka_deployment::args(const std::string& modules, std::uint16_t port) const {
-    std::vector<std::string> a{binary_path(), "serve", "--bus=kafka", "--kafka-brokers=" + bootstrap_,
-                               "--database-url=" + database_url_, "--listen=127.0.0.1:" + std::to_string(port),
-                               "--modules=" + modules, "--encryption-keys=" + keys_.encryption_keys,
-                               "--pan-index-key=" + keys_.pan_index_key, "--log-level=warn"};
+    std::vector<std::string> a{binary_path(),
+                               "serve",
+                               "--bus=kafka",
+                               "--kafka-brokers=" + bootstrap_,
+                               "--database-url=" + database_url_,
+                               "--listen=127.0.0.1:" + std::to_string(port),
+                               "--modules=" + modules,
+                               "--encryption-keys=" + keys_.encryption_keys,
+                               "--pan-index-key=" + keys_.pan_index_key,
+                               "--log-level=warn"};
     for (auto& f : fast_kafka_flags()) a.push_back(f);
     return a;
 }
@@ -114,11 +121,13 @@ void check_exactly_once(const std::string& db, const std::set<std::string>& acce
     CHECK(sql_count(db, "SELECT count(*) FROM applications WHERE status = 'PENDING'") == 0);
     CHECK(sql_count(db, "SELECT count(*) FROM applications WHERE version <> 2") == 0);
     CHECK(sql_count(db, "SELECT count(*) FROM credit_reports") == apps);
-    CHECK(sql_count(db, "SELECT count(*) FROM (SELECT application_id FROM credit_reports GROUP BY application_id "
-                        "HAVING count(*) <> 1) x") == 0);
+    CHECK(sql_count(db,
+                    "SELECT count(*) FROM (SELECT application_id FROM credit_reports GROUP BY application_id "
+                    "HAVING count(*) <> 1) x") == 0);
     CHECK(sql_count(db, "SELECT count(*) FROM audit_log WHERE action = 'DECISION_RECORDED'") == apps);
-    CHECK(sql_count(db, "SELECT count(*) FROM (SELECT application_id FROM audit_log WHERE action = "
-                        "'DECISION_RECORDED' GROUP BY application_id HAVING count(*) <> 1) x") == 0);
+    CHECK(sql_count(db,
+                    "SELECT count(*) FROM (SELECT application_id FROM audit_log WHERE action = "
+                    "'DECISION_RECORDED' GROUP BY application_id HAVING count(*) <> 1) x") == 0);
     CHECK(sql_count(db, "SELECT count(*) FROM dead_letters") == 0);
 }
 

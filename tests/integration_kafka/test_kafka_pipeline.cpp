@@ -2,7 +2,6 @@
 // what travels on the topics (keys, headers, no plaintext PAN), and poison messages produced with kcat.
 #include "kcat.hpp"
 #include "service_fixture.hpp"
-
 #include "support/kafka_mock.hpp"
 
 #include <prequal/core/ids.hpp>
@@ -44,10 +43,11 @@ std::function<void(prequal::app::service_config&)> on_kafka(const kafka_mock& mo
 /// so the cases run on formed groups (and the teardown destroys the handles rather than parking them; see
 /// docs/kafka-bus.md on librdkafka #4312).
 void wait_consumers_assigned(std::uint16_t port) {
-    const std::vector<std::pair<std::string, std::string>> consumers{{submitted, "credit"},
-                                                                     {credit, "decision"},
-                                                                     {submitted + "_dlq", "dead-letter-recorder"},
-                                                                     {credit + "_dlq", "dead-letter-recorder"}};
+    const std::vector<std::pair<std::string, std::string>> consumers{
+        {submitted, "credit"},
+        {credit, "decision"},
+        {submitted + "_dlq", "dead-letter-recorder"},
+        {credit + "_dlq", "dead-letter-recorder"}};
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < deadline) {
         const auto metrics = http_request(port, "GET", "/metrics").body;
@@ -84,8 +84,10 @@ void check_records(const std::vector<kafka_record>& records, const std::set<std:
 
 }  // namespace
 
-TEST_CASE("integration: kafka bus decides the three outcomes end to end and its topics carry keys but no plaintext PAN",
-          "[integration][kafka][slow]") {
+TEST_CASE(
+    "integration: kafka bus decides the three outcomes end to end and its topics carry keys but no plaintext "
+    "PAN",
+    "[integration][kafka][slow]") {
     kafka_mock mock{1};
     create_topics(mock);
     service_fixture f{on_kafka(mock)};
@@ -138,8 +140,9 @@ TEST_CASE("integration: kafka bus decides the three outcomes end to end and its 
     }
 }
 
-TEST_CASE("integration: kafka poison messages produced with kcat are dead-lettered and the partition flows on",
-          "[integration][kafka][slow]") {
+TEST_CASE(
+    "integration: kafka poison messages produced with kcat are dead-lettered and the partition flows on",
+    "[integration][kafka][slow]") {
     kafka_mock mock{1};
     create_topics(mock, 1);  // one partition: the poison and the valid application share it
     service_fixture f{on_kafka(mock)};
@@ -149,7 +152,8 @@ TEST_CASE("integration: kafka poison messages produced with kcat are dead-letter
     const std::string bad_json = "{\"message_id\": \"not even closed";
     const std::string v2 = "{\"message_id\":\"" + prequal::core::new_uuid() +
                            "\",\"message_version\":2,\"event_type\":\"loan_application_submitted\","
-                           "\"occurred_at\":\"2026-11-22T00:00:00.000Z\",\"application_id\":\"" + v2_key + "\"}";
+                           "\"occurred_at\":\"2026-11-22T00:00:00.000Z\",\"application_id\":\"" +
+                           v2_key + "\"}";
     if (kcat_available()) {
         REQUIRE(kcat_produce(mock.bootstrap_servers(), submitted, bad_json_key, bad_json) == 0);
         REQUIRE(kcat_produce(mock.bootstrap_servers(), submitted, v2_key, v2,

@@ -3,7 +3,6 @@
 // and a broker taken down mid-load.
 #include "kafka_cluster_process.hpp"
 #include "replica_load.hpp"
-
 #include "support/pg_harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,7 +26,8 @@ bool has_assignment(std::uint16_t port, const std::string& group) {
     std::istringstream in{r.body};
     std::string line;
     while (std::getline(in, line))
-        if (line.rfind("kafka_consumer_lag{", 0) == 0 && line.find("group=\"" + group + "\"") != std::string::npos)
+        if (line.rfind("kafka_consumer_lag{", 0) == 0 &&
+            line.find("group=\"" + group + "\"") != std::string::npos)
             return true;
     return false;
 }
@@ -39,7 +39,8 @@ void wait_groups_settled(kafka_deployment& d, std::size_t workers) {
     while (std::chrono::steady_clock::now() < deadline) {
         bool all = true;
         for (std::size_t i = 0; i < workers; ++i)
-            all = all && has_assignment(d.worker_port(i), "credit") && has_assignment(d.worker_port(i), "decision");
+            all = all && has_assignment(d.worker_port(i), "credit") &&
+                  has_assignment(d.worker_port(i), "decision");
         if (all) return;
         std::this_thread::sleep_for(200ms);
     }
@@ -85,7 +86,8 @@ TEST_CASE("integration: kafka worker SIGKILLed mid-load is taken over and nothin
 
     post_load load{d.api_port(), applications, 4, 5};
     const auto deadline = std::chrono::steady_clock::now() + 120s;
-    while (decisions(db) < 300 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    while (decisions(db) < 300 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
     d.worker(0).kill(SIGKILL);
     CHECK(d.worker(0).wait() == 128 + SIGKILL);
     const auto decided_at_kill = decisions(db);
@@ -107,7 +109,8 @@ TEST_CASE("integration: kafka broker down for 10 s mid-load loses nothing and th
     for (const char* topic : {"loan_applications_submitted", "credit_reports_generated",
                               "loan_applications_submitted_dlq", "credit_reports_generated_dlq"})
         for (int p : {0, 3}) {
-            const auto reply = cluster.command(std::string{"leader "} + topic + " " + std::to_string(p) + " 1");
+            const auto reply =
+                cluster.command(std::string{"leader "} + topic + " " + std::to_string(p) + " 1");
             INFO(reply);
             REQUIRE(reply.rfind("OK", 0) == 0);
         }

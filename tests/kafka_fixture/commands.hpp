@@ -1,9 +1,9 @@
 // The stdin command language of prequal-kafka-mock: one line in, one `OK ...` / `ERR ...` line out.
 #pragma once
 
-#include <string>
-
 #include "mock_cluster.hpp"
+
+#include <string>
 
 namespace prequal::kafka_fixture {
 

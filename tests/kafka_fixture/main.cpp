@@ -1,5 +1,9 @@
 // prequal-kafka-mock: runs a librdkafka mock cluster as a separate process so shell tests, kcat and several
 // `prequal serve --bus=kafka` replicas can share one "Kafka"; it is steered through stdin commands.
+#include "commands.hpp"
+#include "mock_cluster.hpp"
+#include "options.hpp"
+
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -12,10 +16,6 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
-
-#include "commands.hpp"
-#include "mock_cluster.hpp"
-#include "options.hpp"
 
 namespace {
 

@@ -114,7 +114,8 @@ std::vector<kafka_record> kafka_mock::read_topic(const std::string& topic, std::
     handle_ptr rk = make_client(RD_KAFKA_CONSUMER, bootstrap_);
     list_ptr assignment(rd_kafka_topic_partition_list_new(partitions));
     for (int p = 0; p < partitions; ++p)
-        rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+        rd_kafka_topic_partition_list_add(assignment.get(), topic.c_str(), p)->offset =
+            RD_KAFKA_OFFSET_BEGINNING;
     rd_kafka_assign(rk.get(), assignment.get());
     std::vector<kafka_record> out;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -134,7 +135,8 @@ std::vector<kafka_record> kafka_mock::read_topic(const std::string& topic, std::
                 const void* value = nullptr;
                 size_t size = 0;
                 for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == 0; ++i)
-                    r.headers.emplace_back(name, value ? std::string(static_cast<const char*>(value), size) : "");
+                    r.headers.emplace_back(name,
+                                           value ? std::string(static_cast<const char*>(value), size) : "");
             }
             out.push_back(std::move(r));
         }
@@ -157,16 +159,18 @@ std::int64_t kafka_mock::committed_offset(const std::string& group, const std::s
 }
 
 void kafka_mock::produce(const std::string& topic, std::int32_t partition, const std::string& key,
-                         const std::string& value, const std::vector<std::pair<std::string, std::string>>& headers) const {
+                         const std::string& value,
+                         const std::vector<std::pair<std::string, std::string>>& headers) const {
     handle_ptr rk = make_client(RD_KAFKA_PRODUCER, bootstrap_, {}, record_delivery);
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
-    for (const auto& [k, v] : headers) rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
+    for (const auto& [k, v] : headers)
+        rd_kafka_header_add(hdrs, k.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
     rd_kafka_resp_err_t delivered = RD_KAFKA_RESP_ERR__IN_PROGRESS;
     rd_kafka_resp_err_t err = rd_kafka_producev(
         rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&delivered),
-        RD_KAFKA_V_END);
+        RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&delivered), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         rd_kafka_headers_destroy(hdrs);
         throw std::runtime_error(std::string("kafka_mock: produce: ") + rd_kafka_err2str(err));

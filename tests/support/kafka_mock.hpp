@@ -57,11 +57,13 @@ public:
                                          std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
     /// Blocking: the committed offset of `group` on (topic, partition); a negative value when none.
-    std::int64_t committed_offset(const std::string& group, const std::string& topic, std::int32_t partition) const;
+    std::int64_t committed_offset(const std::string& group, const std::string& topic,
+                                  std::int32_t partition) const;
 
     /// Blocking: produces one record to (topic, partition) — partition -1 lets the partitioner choose —
     /// and waits for its delivery. Throws std::runtime_error when it fails.
-    void produce(const std::string& topic, std::int32_t partition, const std::string& key, const std::string& value,
+    void produce(const std::string& topic, std::int32_t partition, const std::string& key,
+                 const std::string& value,
                  const std::vector<std::pair<std::string, std::string>>& headers = {}) const;
 
     /// Client properties that make group rebalances and reconnects quick against the mock cluster.

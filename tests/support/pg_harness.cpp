@@ -1,6 +1,7 @@
 // pg_harness: starts the per-process embedded cluster, sweeps clusters left by crashed test processes,
 // and clones migrated template databases for each test.
 #include "support/pg_harness.hpp"
+
 #include "support/run_coro.hpp"
 
 #include <prequal/pg/connection.hpp>
@@ -34,7 +35,8 @@ pg::embedded_cluster_options test_cluster_options(const fs::path& dir) {
     pg::embedded_cluster_options options;
     options.dir = dir;
     options.run_as_user = "postgres";
-    options.extra_config = "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200";
+    options.extra_config =
+        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 200";
     return options;
 }
 
@@ -191,9 +193,7 @@ pg_harness::pg_harness() {
     }
 }
 
-pg_harness::~pg_harness() {
-    stop_and_remove(*cluster_, dir_);
-}
+pg_harness::~pg_harness() { stop_and_remove(*cluster_, dir_); }
 
 std::string pg_harness::admin_conninfo() const { return cluster_->conninfo(); }
 

@@ -34,7 +34,7 @@ public:
 inline constexpr int message_version = 1;
 
 struct envelope {
-    std::string message_id;      // UUID
+    std::string message_id;  // UUID
     std::string event_type;
     std::string occurred_at;
     std::string application_id;  // UUID
@@ -47,7 +47,7 @@ envelope decode_envelope(std::string_view payload, std::string_view expected_eve
 
 /// The common fields of an event to publish; message_version is added by encode_envelope.
 struct outgoing_envelope {
-    std::string_view message_id;      // UUID, unique per event
+    std::string_view message_id;  // UUID, unique per event
     std::string_view event_type;
     std::string_view occurred_at;     // core::now_utc_millis() when the event happened
     std::string_view application_id;  // UUID; also the message key
@@ -67,14 +67,16 @@ std::vector<std::pair<std::string, std::string>> headers_for(std::string_view me
 /// A required string field of `body`; throws poison_message when absent or not a string.
 std::string require_string(const boost::json::object& body, std::string_view key);
 /// A required integer field; throws poison_message when absent, not an integer or outside [lo, hi].
-std::int64_t require_int(const boost::json::object& body, std::string_view key, std::int64_t lo, std::int64_t hi);
+std::int64_t require_int(const boost::json::object& body, std::string_view key, std::int64_t lo,
+                         std::int64_t hi);
 /// The contract's bound on amounts (section 1). Checked again on messages: a message is not trusted to have
 /// come through the API, and income x 48 beyond it would not fit the database or parse back as money.
 inline constexpr core::money max_amount = core::money::from_rupees(100'000'000);
 
 /// A required money field (decimal string); throws poison_message when absent, not exact decimal text or
 /// outside [lo, hi].
-core::money require_money(const boost::json::object& body, std::string_view key, core::money lo, core::money hi);
+core::money require_money(const boost::json::object& body, std::string_view key, core::money lo,
+                          core::money hi);
 /// An optional string field: empty when absent or null; throws poison_message for other types.
 std::string optional_string(const boost::json::object& body, std::string_view key);
 

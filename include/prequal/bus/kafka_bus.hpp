@@ -46,9 +46,10 @@ struct kafka_bus_options {
 /// thread. Handlers run on that strand. subscribe() only before run(). publish() completes on the broker's
 /// delivery report and throws std::runtime_error with librdkafka's reason when delivery failed, and
 /// system_error(shut_down) after stop(). The bus never creates topics. The factory (producer side) and
-/// subscribe() (consumer side) throw std::invalid_argument for a property librdkafka rejects. Destroy the bus after run() returned and off the io thread if possible:
-/// destruction joins librdkafka's threads. Destroy it before `ex`'s context; `metrics` must outlive it.
-/// In a build without Kafka support (PREQUAL_WITH_KAFKA=OFF) this throws std::runtime_error.
+/// subscribe() (consumer side) throw std::invalid_argument for a property librdkafka rejects. Destroy the bus
+/// after run() returned and off the io thread if possible: destruction joins librdkafka's threads. Destroy it
+/// before `ex`'s context; `metrics` must outlive it. In a build without Kafka support
+/// (PREQUAL_WITH_KAFKA=OFF) this throws std::runtime_error.
 std::unique_ptr<message_bus> make_kafka_bus(boost::asio::any_io_executor ex, kafka_bus_options options,
                                             core::logger log, core::metrics_registry& metrics);
 

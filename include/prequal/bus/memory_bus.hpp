@@ -14,7 +14,7 @@
 namespace prequal::bus {
 
 struct memory_bus_options {
-    std::size_t partitions = 8;          // per topic and group: the handler concurrency of a group
+    std::size_t partitions = 8;              // per topic and group: the handler concurrency of a group
     std::size_t partition_capacity = 10000;  // publish waits while the target partition is this full
     retry_policy retry{};
 };

@@ -35,10 +35,18 @@ public:
 
     bool enabled(log_level level) const { return level >= min_level_; }
     void log(log_level level, std::string_view message, std::initializer_list<log_field> fields = {}) const;
-    void debug(std::string_view m, std::initializer_list<log_field> f = {}) const { log(log_level::debug, m, f); }
-    void info(std::string_view m, std::initializer_list<log_field> f = {}) const { log(log_level::info, m, f); }
-    void warn(std::string_view m, std::initializer_list<log_field> f = {}) const { log(log_level::warn, m, f); }
-    void error(std::string_view m, std::initializer_list<log_field> f = {}) const { log(log_level::error, m, f); }
+    void debug(std::string_view m, std::initializer_list<log_field> f = {}) const {
+        log(log_level::debug, m, f);
+    }
+    void info(std::string_view m, std::initializer_list<log_field> f = {}) const {
+        log(log_level::info, m, f);
+    }
+    void warn(std::string_view m, std::initializer_list<log_field> f = {}) const {
+        log(log_level::warn, m, f);
+    }
+    void error(std::string_view m, std::initializer_list<log_field> f = {}) const {
+        log(log_level::error, m, f);
+    }
 
 private:
     std::string module_;

@@ -65,7 +65,8 @@ public:
     /// _total for counters. References stay valid for the registry's lifetime.
     counter& get_counter(const std::string& name, const std::string& help, const metric_labels& labels = {});
     gauge& get_gauge(const std::string& name, const std::string& help, const metric_labels& labels = {});
-    histogram& get_histogram(const std::string& name, const std::string& help, const metric_labels& labels = {},
+    histogram& get_histogram(const std::string& name, const std::string& help,
+                             const metric_labels& labels = {},
                              std::vector<double> bounds = default_latency_buckets());
 
     /// A gauge computed at render time (e.g. pool size, circuit state).

@@ -12,8 +12,8 @@
 namespace prequal::crypto {
 
 struct encryption_key {
-    std::string id;                  // 1–16 chars of [A-Za-z0-9_-]
-    std::vector<std::uint8_t> key;   // exactly 32 bytes
+    std::string id;                 // 1–16 chars of [A-Za-z0-9_-]
+    std::vector<std::uint8_t> key;  // exactly 32 bytes
 };
 
 struct sealed {

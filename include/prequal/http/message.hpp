@@ -14,12 +14,12 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 const std::string* find_header(const header_list& headers, std::string_view name);
 
 struct request {
-    std::string method;       // "GET", "POST", …
-    std::string target;       // as received, e.g. "/applications?x=1"
-    std::string path;         // target without the query string
+    std::string method;  // "GET", "POST", …
+    std::string target;  // as received, e.g. "/applications?x=1"
+    std::string path;    // target without the query string
     header_list headers;
     std::string body;
-    std::string request_id;   // X-Request-ID after validation (client's well-formed one, else a fresh UUID)
+    std::string request_id;  // X-Request-ID after validation (client's well-formed one, else a fresh UUID)
     std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
 
     const std::string* header(std::string_view name) const { return find_header(headers, name); }

@@ -19,14 +19,14 @@ namespace prequal::http {
 
 struct server_options {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;                         // 0 → ephemeral (see server::port())
-    std::size_t body_limit = std::size_t{64} * 1024;              // larger → 413 PAYLOAD_TOO_LARGE
-    std::size_t header_limit = std::size_t{16} * 1024;            // total header bytes → 431
+    std::uint16_t port = 8080;                          // 0 → ephemeral (see server::port())
+    std::size_t body_limit = std::size_t{64} * 1024;    // larger → 413 PAYLOAD_TOO_LARGE
+    std::size_t header_limit = std::size_t{16} * 1024;  // total header bytes → 431
     std::size_t max_header_count = 100;
-    std::chrono::milliseconds read_timeout{10000};     // a whole request must arrive within this
-    std::chrono::milliseconds idle_timeout{30000};     // keep-alive idle between requests
+    std::chrono::milliseconds read_timeout{10000};  // a whole request must arrive within this
+    std::chrono::milliseconds idle_timeout{30000};  // keep-alive idle between requests
     std::chrono::milliseconds write_timeout{10000};
-    std::size_t max_connections = 1024;                // at the cap: close the longest-idle one, else refuse
+    std::size_t max_connections = 1024;  // at the cap: close the longest-idle one, else refuse
 };
 
 /// The application: request → response. The server fills request_id before calling it and sets the

@@ -14,6 +14,6 @@ namespace prequal::outbox {
 /// Subscribes group `group` to `<topic>_dlq` for each topic; each message becomes one dead_letters row
 /// (deduplicated by the inbox, so redelivery records it once).
 void record_dead_letters(bus::message_bus& bus, pg::pool& pool, const std::vector<std::string>& topics,
-                         const std::string& group, core::logger log);
+                         const std::string& group, const core::logger& log);
 
 }  // namespace prequal::outbox

@@ -4,11 +4,10 @@
 // is only the safety net.
 #pragma once
 
-#include <prequal/outbox/aggregate_owner.hpp>
-
 #include <prequal/bus/message_bus.hpp>
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
+#include <prequal/outbox/aggregate_owner.hpp>
 #include <prequal/pg/pool.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,10 +24,10 @@ inline constexpr const char* notify_channel = "prequal_outbox";
 
 struct publisher_options {
     std::size_t batch_size = 256;
-    int max_attempts = 10;                               // then the event is parked as dead
-    std::chrono::milliseconds initial_backoff{200};      // doubles per failure
+    int max_attempts = 10;                           // then the event is parked as dead
+    std::chrono::milliseconds initial_backoff{200};  // doubles per failure
     std::chrono::milliseconds max_backoff{60000};
-    std::chrono::milliseconds safety_poll{2000};         // poll even without a wake-up
+    std::chrono::milliseconds safety_poll{2000};  // poll even without a wake-up
     // Claims start this long before the first due event the previous claim saw, so an event whose transaction
     // committed late (its next_attempt_at is the transaction's start) is still found; one whose transaction
     // took longer waits for the next sweep. Larger = more dead index entries walked per claim.
@@ -36,13 +35,13 @@ struct publisher_options {
     // A claim from the head of the queue this often: it walks every dead entry since the last VACUUM
     // (measured: ~135,000 buffers, 0.5 s, behind a 100,000 backlog), so it is rare.
     std::chrono::milliseconds sweep_interval{30000};
-    std::string listen_conninfo;                         // empty → no LISTEN (single-process deployments)
+    std::string listen_conninfo;  // empty → no LISTEN (single-process deployments)
 };
 
 class publisher {
 public:
-    publisher(boost::asio::any_io_executor ex, pg::pool& pool, bus::message_bus& bus, publisher_options options,
-              core::logger log, core::metrics_registry& metrics);
+    publisher(boost::asio::any_io_executor ex, pg::pool& pool, bus::message_bus& bus,
+              publisher_options options, core::logger log, core::metrics_registry& metrics);
     ~publisher();
 
     /// Publishes until stop(); the batch in progress completes first. Never throws (errors are logged and
@@ -55,9 +54,10 @@ public:
     /// Stops after the current batch.
     void stop();
 
-    /// Marks every published event of an unfinished aggregate (as `owner` defines it) unpublished, so it is delivered again.
-    /// Used at start-up with a non-durable bus: whatever the dead process had queued in memory is re-driven;
-    /// idempotent consumers make the repeats harmless. Returns the number of events re-queued.
+    /// Marks every published event of an unfinished aggregate (as `owner` defines it) unpublished, so it is
+    /// delivered again. Used at start-up with a non-durable bus: whatever the dead process had queued in
+    /// memory is re-driven; idempotent consumers make the repeats harmless. Returns the number of events
+    /// re-queued.
     boost::asio::awaitable<std::int64_t> requeue_unfinished(const aggregate_owner& owner);
 
     /// Events the next batch claims (batch_size, or less after batches that timed out).

@@ -3,10 +3,9 @@
 // "unfinished" and "stuck" mean is the owning module's (outbox::aggregate_owner).
 #pragma once
 
-#include <prequal/outbox/aggregate_owner.hpp>
-
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
+#include <prequal/outbox/aggregate_owner.hpp>
 #include <prequal/pg/pool.hpp>
 
 #include <boost/asio/any_io_executor.hpp>

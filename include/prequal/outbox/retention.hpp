@@ -3,10 +3,9 @@
 // transactions, no long locks) and safe with several replicas running them (one advisory lock per job).
 #pragma once
 
-#include <prequal/outbox/aggregate_owner.hpp>
-
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
+#include <prequal/outbox/aggregate_owner.hpp>
 #include <prequal/pg/pool.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -21,10 +20,10 @@
 namespace prequal::outbox {
 
 struct retention_options {
-    std::chrono::milliseconds interval{std::chrono::minutes{10}};            // between runs (one at start)
+    std::chrono::milliseconds interval{std::chrono::minutes{10}};  // between runs (one at start)
     std::chrono::milliseconds processed_messages_age{std::chrono::hours{24 * 7}};  // the bus retention
-    std::chrono::milliseconds outbox_archive_age{std::chrono::hours{24}};    // published this long → archive
-    std::size_t batch_size = 1000;                                           // rows per transaction
+    std::chrono::milliseconds outbox_archive_age{std::chrono::hours{24}};  // published this long → archive
+    std::size_t batch_size = 1000;                                         // rows per transaction
 };
 
 /// A job a module adds: each batch runs `batch_sql` ($1 age in ms, $2 batch size; it must affect at most $2
@@ -38,9 +37,9 @@ struct retention_job {
 
 /// What one run of one job did.
 struct retention_result {
-    std::string job;            // processed_messages | outbox_archive | a module's job name
-    std::int64_t rows = 0;      // rows deleted (or moved to the archive)
-    bool skipped = false;       // another replica held the job's lock
+    std::string job;        // processed_messages | outbox_archive | a module's job name
+    std::int64_t rows = 0;  // rows deleted (or moved to the archive)
+    bool skipped = false;   // another replica held the job's lock
 };
 
 class retention {

@@ -10,6 +10,6 @@
 
 /// Records message MESSAGE_ID (a uuid expression) as processed by consumer group GROUP; returns one row when
 /// it is new, none for a duplicate. Both arguments are SQL text, e.g. PREQUAL_INBOX_RECORD("$1", "$2").
-#define PREQUAL_INBOX_RECORD(GROUP, MESSAGE_ID)                                             \
+#define PREQUAL_INBOX_RECORD(GROUP, MESSAGE_ID)                                                  \
     "INSERT INTO processed_messages (consumer_group, message_id) VALUES (" GROUP ", " MESSAGE_ID \
     "::uuid) ON CONFLICT DO NOTHING RETURNING 1"

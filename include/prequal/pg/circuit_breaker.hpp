@@ -16,7 +16,7 @@ enum class circuit_state { closed = 0, open = 1, half_open = 2 };
 const char* to_string(circuit_state s);
 
 struct circuit_breaker_options {
-    int failure_threshold = 3;                  // consecutive connection failures that open the circuit
+    int failure_threshold = 3;                     // consecutive connection failures that open the circuit
     std::chrono::milliseconds base_cooldown{100};  // first open period; doubles on every failed probe
     std::chrono::milliseconds max_cooldown{5000};
 };

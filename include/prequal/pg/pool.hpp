@@ -21,7 +21,8 @@ struct pool_options {
     std::string conninfo;
     std::size_t size = 8;
     std::chrono::milliseconds connect_timeout{5000};
-    std::chrono::milliseconds operation_timeout{10000};  // per statement/pipeline, then the connection is dropped
+    std::chrono::milliseconds operation_timeout{
+        10000};  // per statement/pipeline, then the connection is dropped
     std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free slot; then pg::error(timeout)
     circuit_breaker_options circuit;                  // fail fast while the server is unreachable
 };

@@ -78,7 +78,8 @@ Row result::row_at(int row, const std::array<int, N>& index) const {
     Row out{};
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (read(row, index[I], std::get<I>(Row::columns), out), ...);
-    }(std::make_index_sequence<N>{});
+    }
+    (std::make_index_sequence<N>{});
     return out;
 }
 

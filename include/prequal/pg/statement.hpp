@@ -35,8 +35,8 @@ public:
     param(std::string_view text) : text_{std::in_place, text} {}
     param(const char* text) : text_{text != nullptr ? std::optional<std::string>{text} : std::nullopt} {}
     template <std::integral T>
-        requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-    param(T number) : text_{std::to_string(number)} {}
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>) param(T number)
+        : text_{std::to_string(number)} {}
     param(core::money amount) : text_{amount.to_string()} {}
     /// nullopt → NULL, otherwise the value as above.
     template <class T>

@@ -26,8 +26,10 @@ api_module::api_module(api_dependencies deps, api_options options)
     : deps_{std::move(deps)},
       options_{std::move(options)},
       accepted_{deps_.metrics.get_counter("applications_accepted_total", "Applications accepted (202)")},
-      duplicates_{deps_.metrics.get_counter("applications_duplicate_total", "Submissions refused by the duplicate rule")},
-      replays_{deps_.metrics.get_counter("idempotent_replays_total", "Submissions answered from an Idempotency-Key")} {}
+      duplicates_{deps_.metrics.get_counter("applications_duplicate_total",
+                                            "Submissions refused by the duplicate rule")},
+      replays_{deps_.metrics.get_counter("idempotent_replays_total",
+                                         "Submissions answered from an Idempotency-Key")} {}
 
 void api_module::register_routes(http::router& router) {
     router.add("POST", "/applications", [this](http::request& r) { return submit(r); });

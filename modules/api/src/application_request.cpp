@@ -4,10 +4,10 @@
 
 #include <prequal/api/application_request.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
-
-#include <fmt/format.h>
 
 namespace prequal::api {
 
@@ -35,7 +35,9 @@ const json_member* find(const detail::flat_object& o, std::string_view key) {
     return nullptr;
 }
 
-bool trim_is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool trim_is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && trim_is_space(s.front())) s.remove_prefix(1);
@@ -73,12 +75,14 @@ std::optional<core::money> read_money(const detail::flat_object& o, std::string_
         return std::nullopt;
     }
     if (m->kind != json_kind::number && m->kind != json_kind::string) {
-        details.push_back({field, fmt::format("must be a number or a decimal string, not {}", kind_name(m->kind))});
+        details.push_back(
+            {field, fmt::format("must be a number or a decimal string, not {}", kind_name(m->kind))});
         return std::nullopt;
     }
     core::money value;
     switch (core::money::parse(m->text, value)) {
-        case core::money_error::none: break;
+        case core::money_error::none:
+            break;
         case core::money_error::syntax:
             details.push_back({field, "must be a decimal number such as 50000 or \"50000.00\""});
             return std::nullopt;
@@ -86,7 +90,8 @@ std::optional<core::money> read_money(const detail::flat_object& o, std::string_
             details.push_back({field, "must have at most 2 decimal places"});
             return std::nullopt;
         case core::money_error::out_of_range:
-            details.push_back({field, zero_allowed ? "must be between 0 and 100000000" : "must be greater than 0 and at most 100000000"});
+            details.push_back({field, zero_allowed ? "must be between 0 and 100000000"
+                                                   : "must be greater than 0 and at most 100000000"});
             return std::nullopt;
     }
     const bool low = zero_allowed ? value < core::money{} : value <= core::money{};
@@ -138,7 +143,8 @@ parse_outcome parse_application_request(std::string_view body) {
         if (std::find(known_fields.begin(), known_fields.end(), m.key) == known_fields.end())
             details.push_back({printable_field(m.key), "is not a known field"});
     }
-    for (const auto& k : object->duplicate_keys) details.push_back({printable_field(k), "appears more than once"});
+    for (const auto& k : object->duplicate_keys)
+        details.push_back({printable_field(k), "appears more than once"});
 
     application_request req;
     if (const json_member* m = find(*object, "pan_number"); !m) {
@@ -155,15 +161,19 @@ parse_outcome parse_application_request(std::string_view body) {
 
     if (const json_member* m = find(*object, "applicant_name"); m && m->kind != json_kind::null) {
         if (m->kind != json_kind::string) {
-            details.push_back({"applicant_name", fmt::format("must be a string, not {}", kind_name(m->kind))});
+            details.push_back(
+                {"applicant_name", fmt::format("must be a string, not {}", kind_name(m->kind))});
         } else {
             const std::string_view name = trim(m->text);
             std::size_t chars = 0;
             bool control = false;
             scan_text(name, chars, control);
-            if (chars < 1 || chars > 255) details.push_back({"applicant_name", "must be 1-255 characters after trimming"});
-            else if (control) details.push_back({"applicant_name", "must not contain control characters"});
-            else req.applicant_name = name;
+            if (chars < 1 || chars > 255)
+                details.push_back({"applicant_name", "must be 1-255 characters after trimming"});
+            else if (control)
+                details.push_back({"applicant_name", "must not contain control characters"});
+            else
+                req.applicant_name = name;
         }
     }
 

@@ -44,13 +44,16 @@ constexpr std::string_view delete_idempotency =
 }  // namespace
 
 outbox::aggregate_owner applications_owner(core::metrics_registry& metrics, std::int64_t count_cap) {
-    auto& pending = metrics.get_gauge("applications_pending",
-                                      "PENDING applications in the database (all replicas; refreshed each re-drive pass)");
-    auto& oldest = metrics.get_gauge("applications_oldest_pending_seconds",
-                                     "Age of the oldest PENDING application, 0 when none (refreshed each pass)");
+    auto& pending = metrics.get_gauge(
+        "applications_pending",
+        "PENDING applications in the database (all replicas; refreshed each re-drive pass)");
+    auto& oldest =
+        metrics.get_gauge("applications_oldest_pending_seconds",
+                          "Age of the oldest PENDING application, 0 when none (refreshed each pass)");
     outbox::aggregate_owner owner;
     owner.unfinished_keys = "SELECT id::text AS aggregate_key FROM applications WHERE status = 'PENDING'";
-    owner.is_unfinished = "EXISTS (SELECT 1 FROM applications a WHERE a.id = ({key})::uuid AND a.status = 'PENDING')";
+    owner.is_unfinished =
+        "EXISTS (SELECT 1 FROM applications a WHERE a.id = ({key})::uuid AND a.status = 'PENDING')";
     owner.stuck = std::string{stuck_sql};
     owner.observe_backlog = [&pending, &oldest, count_cap](pg::pool& pool) -> boost::asio::awaitable<void> {
         auto args = pg::args(count_cap);

@@ -31,7 +31,8 @@ struct flat_handler {
         auto dup = std::find_if(out.members.begin(), out.members.end(),
                                 [&](const json_member& m) { return m.key == key; });
         if (dup != out.members.end()) {
-            if (std::find(out.duplicate_keys.begin(), out.duplicate_keys.end(), key) == out.duplicate_keys.end())
+            if (std::find(out.duplicate_keys.begin(), out.duplicate_keys.end(), key) ==
+                out.duplicate_keys.end())
                 out.duplicate_keys.push_back(key);
             return;
         }
@@ -41,8 +42,10 @@ struct flat_handler {
     bool on_document_begin(json::error_code&) { return true; }
     bool on_document_end(json::error_code&) { return true; }
     bool on_object_begin(json::error_code&) {
-        if (depth == 0) top_is_object = true;
-        else member(json_kind::object, {});
+        if (depth == 0)
+            top_is_object = true;
+        else
+            member(json_kind::object, {});
         ++depth;
         return true;
     }
@@ -124,17 +127,24 @@ std::string failure_reason(const json::error_code& ec) {
 
 std::string_view kind_name(json_kind k) {
     switch (k) {
-        case json_kind::string: return "string";
-        case json_kind::number: return "number";
-        case json_kind::boolean: return "boolean";
-        case json_kind::null: return "null";
-        case json_kind::object: return "object";
-        case json_kind::array: return "array";
+        case json_kind::string:
+            return "string";
+        case json_kind::number:
+            return "number";
+        case json_kind::boolean:
+            return "boolean";
+        case json_kind::null:
+            return "null";
+        case json_kind::object:
+            return "object";
+        case json_kind::array:
+            return "array";
     }
     return "value";
 }
 
-std::optional<flat_object> read_flat_object(std::string_view body, std::size_t max_depth, std::string& error) {
+std::optional<flat_object> read_flat_object(std::string_view body, std::size_t max_depth,
+                                            std::string& error) {
     json::parse_options opts;
     opts.max_depth = max_depth;
     json::basic_parser<flat_handler> parser{opts};

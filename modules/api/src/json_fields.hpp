@@ -19,9 +19,9 @@ struct json_member {
 };
 
 struct flat_object {
-    std::vector<json_member> members;       // first occurrence of each key, in order
+    std::vector<json_member> members;  // first occurrence of each key, in order
     std::vector<std::string> duplicate_keys;
-    bool is_object = false;                 // false: valid JSON, but not an object at the top level
+    bool is_object = false;  // false: valid JSON, but not an object at the top level
 };
 
 /// Parses `body`; nullopt + `error` when it is not valid JSON or deeper than `max_depth`.

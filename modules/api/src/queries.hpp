@@ -24,7 +24,8 @@ inline constexpr pg::statement submit{
     "api_submit",
     "WITH claim AS ("
     "  INSERT INTO pan_claims AS c (pan_hmac, application_id, claimed_at) VALUES ($2, $1::uuid, now()) "
-    "  ON CONFLICT (pan_hmac) DO UPDATE SET application_id = EXCLUDED.application_id, claimed_at = EXCLUDED.claimed_at "
+    "  ON CONFLICT (pan_hmac) DO UPDATE SET application_id = EXCLUDED.application_id, claimed_at = "
+    "EXCLUDED.claimed_at "
     "  WHERE c.claimed_at <= now() - interval '24 hours' "
     "     OR EXISTS (SELECT 1 FROM applications a WHERE a.id = c.application_id AND a.status = 'REJECTED') "
     "  RETURNING application_id), "
@@ -35,7 +36,8 @@ inline constexpr pg::statement submit{
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT id, 'PAN_ENCRYPTED', 'api', $10, jsonb_build_object('key_id', $4::text) FROM app "
     "  UNION ALL SELECT id, 'APPLICATION_SUBMITTED', 'api', $10, NULL FROM app), "
-    "ob AS (" PREQUAL_OUTBOX_INSERT "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
+    "ob AS (" PREQUAL_OUTBOX_INSERT
+    "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
     "  FROM app) "
     "SELECT id FROM app"};
 
@@ -53,8 +55,9 @@ inline constexpr pg::statement find_idempotency_key{
 struct idempotency_key_row {
     std::string request_hash;
     std::string application_id;
-    static constexpr auto columns = std::tuple{pg::col("request_hash", &idempotency_key_row::request_hash),
-                                               pg::col("application_id", &idempotency_key_row::application_id)};
+    static constexpr auto columns =
+        std::tuple{pg::col("request_hash", &idempotency_key_row::request_hash),
+                   pg::col("application_id", &idempotency_key_row::application_id)};
 };
 
 // Status read plus the audit row for showing the masked PAN. $1 id, $2 request id (no row: unknown id).
@@ -76,15 +79,15 @@ struct status_row {
     std::optional<std::string> max_approved_amount;  // exact decimal text
     std::string created_at;                          // UTC ISO-8601 with milliseconds
     std::string updated_at;
-    static constexpr auto columns = std::tuple{
-        pg::col("id", &status_row::id),
-        pg::col("status", &status_row::status),
-        pg::col("cibil_score", &status_row::cibil_score),
-        pg::col("pan_masked", &status_row::pan_masked),
-        pg::col("decision_reason", &status_row::decision_reason),
-        pg::col("max_approved_amount", &status_row::max_approved_amount),
-        pg::col("created_at", &status_row::created_at),
-        pg::col("updated_at", &status_row::updated_at)};
+    static constexpr auto columns =
+        std::tuple{pg::col("id", &status_row::id),
+                   pg::col("status", &status_row::status),
+                   pg::col("cibil_score", &status_row::cibil_score),
+                   pg::col("pan_masked", &status_row::pan_masked),
+                   pg::col("decision_reason", &status_row::decision_reason),
+                   pg::col("max_approved_amount", &status_row::max_approved_amount),
+                   pg::col("created_at", &status_row::created_at),
+                   pg::col("updated_at", &status_row::updated_at)};
 };
 
 // Sealing names stored in clear before migration 003, a batch per transaction; replicas share the work.
@@ -101,9 +104,9 @@ struct clear_name_row {
 };
 
 // $1 id, $2 sealed name, $3 key id.
-inline constexpr pg::statement seal_name{
-    "api_seal_name",
-    "UPDATE applications SET applicant_name = NULL, applicant_name_ciphertext = $2, applicant_name_key_id = $3 "
-    "WHERE id = $1::uuid"};
+inline constexpr pg::statement seal_name{"api_seal_name",
+                                         "UPDATE applications SET applicant_name = NULL, "
+                                         "applicant_name_ciphertext = $2, applicant_name_key_id = $3 "
+                                         "WHERE id = $1::uuid"};
 
 }  // namespace prequal::api::queries

@@ -15,7 +15,8 @@ bool is_json_content_type(const std::string* value) {
     std::string media = value->substr(0, value->find(';'));
     media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }),
                 media.end());
-    std::transform(media.begin(), media.end(), media.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(media.begin(), media.end(), media.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     return media == "application/json";
 }
 
@@ -25,7 +26,8 @@ submission_check validate_submission(const http::request& req, bool draining) {
     if (!is_json_content_type(req.header("Content-Type")))
         return error(req, 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
     if (draining)
-        return error(req, 503, "SERVICE_UNAVAILABLE", "the service is shutting down; retry on another instance");
+        return error(req, 503, "SERVICE_UNAVAILABLE",
+                     "the service is shutting down; retry on another instance");
 
     auto parsed = parse_application_request(req.body);
     if (auto* m = std::get_if<malformed_json>(&parsed)) return error(req, 400, "MALFORMED_JSON", m->reason);

@@ -36,8 +36,10 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
     const bus::envelope in = bus::decode_envelope(msg.payload, events::application_submitted);
     const std::string key_id = bus::require_string(in.body, "pan_key_id");
     const std::string sealed = bus::require_string(in.body, "pan_number_encrypted");
-    const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
-    const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
+    const core::money income =
+        bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
+    const core::money loan =
+        bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
     const std::string loan_type = bus::optional_string(in.body, "loan_type");
 
     const auto pan = cipher_.decrypt(key_id, sealed, in.application_id);
@@ -55,9 +57,9 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
     fields["loan_type"] = loan_type.empty() ? json::value(nullptr) : json::value(loan_type);
     const std::string payload = bus::encode_envelope(envelope, fields);
 
-    auto r = co_await pool_.execute(queries::record_report,
-                                    pg::args(options_.group, in.message_id, in.application_id, score,
-                                             report_id, options_.output_topic, payload, in.request_id, key_id));
+    auto r = co_await pool_.execute(
+        queries::record_report, pg::args(options_.group, in.message_id, in.application_id, score, report_id,
+                                         options_.output_topic, payload, in.request_id, key_id));
     const auto outcome = r.one_as<queries::record_report_row>();
     if (outcome.recorded == 0) {
         duplicates_.inc();

@@ -1,8 +1,8 @@
 // SQL of the credit module. Names double as prepared-statement names.
 #pragma once
 
-#include <prequal/pg/row.hpp>
 #include <prequal/outbox/sql.hpp>
+#include <prequal/pg/row.hpp>
 #include <prequal/pg/statement.hpp>
 
 #include <cstdint>

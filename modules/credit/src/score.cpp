@@ -20,8 +20,10 @@ int base_score(core::money monthly_income, std::string_view loan_type) {
     int score = 650;
     if (monthly_income > core::money::from_rupees(75000)) score += 40;
     if (monthly_income < core::money::from_rupees(30000)) score -= 20;
-    if (loan_type == "PERSONAL") score -= 10;
-    else if (loan_type == "HOME") score += 10;
+    if (loan_type == "PERSONAL")
+        score -= 10;
+    else if (loan_type == "HOME")
+        score += 10;
     return score;
 }
 

@@ -8,9 +8,12 @@ namespace prequal::decision {
 
 std::string_view to_string(outcome o) {
     switch (o) {
-        case outcome::pre_approved: return "PRE_APPROVED";
-        case outcome::rejected: return "REJECTED";
-        case outcome::manual_review: return "MANUAL_REVIEW";
+        case outcome::pre_approved:
+            return "PRE_APPROVED";
+        case outcome::rejected:
+            return "REJECTED";
+        case outcome::manual_review:
+            return "MANUAL_REVIEW";
     }
     return "MANUAL_REVIEW";
 }

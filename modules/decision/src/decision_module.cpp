@@ -31,8 +31,10 @@ void decision_module::subscribe(bus::message_bus& bus) {
 boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
     const bus::envelope in = bus::decode_envelope(msg.payload, events::credit_report_generated);
     const int score = static_cast<int>(bus::require_int(in.body, "cibil_score", 300, 900));
-    const core::money income = bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
-    const core::money loan = bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
+    const core::money income =
+        bus::require_money(in.body, "monthly_income_inr", core::money{}, bus::max_amount);
+    const core::money loan =
+        bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
     const decision d = decide(score, income, loan);
     const std::string status{to_string(d.status)};
 
@@ -59,9 +61,9 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
             co_return;
         }
         if (before_update) co_await before_update(in.application_id);
-        auto updated = co_await conn->execute(queries::apply_decision,
-                                              pg::args(in.application_id, current->version, status, score,
-                                                       d.reason, d.max_approved, in.request_id));
+        auto updated = co_await conn->execute(
+            queries::apply_decision, pg::args(in.application_id, current->version, status, score, d.reason,
+                                              d.max_approved, in.request_id));
         if (!updated.empty()) break;
         conflicts_.inc();
         if (attempt >= options_.max_conflict_retries) {

@@ -11,8 +11,8 @@
 namespace prequal::decision::queries {
 
 // $1 application id → version, status (no row: unknown application).
-inline constexpr pg::statement read_version{
-    "decision_read_version", "SELECT version, status FROM applications WHERE id = $1::uuid"};
+inline constexpr pg::statement read_version{"decision_read_version",
+                                            "SELECT version, status FROM applications WHERE id = $1::uuid"};
 struct version_row {
     std::int64_t version = 0;
     std::string status;
@@ -21,7 +21,7 @@ struct version_row {
 };
 
 // Version-checked update plus its audit row; returns a row only when the version still matched.
-// $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount (NULL when rejected), $7 request id.
+// $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount or NULL, $7 request id.
 inline constexpr pg::statement apply_decision{
     "decision_apply",
     "WITH upd AS (UPDATE applications SET status = $3, cibil_score = $4::int, decision_reason = $5, "

@@ -1,9 +1,9 @@
 // The public face of the Kafka bus: owns the producer and the consumers, hops every call onto the bus
 // strand, and runs the shutdown order stop consuming → finish handlers → commit → close → flush.
-#include <prequal/bus/kafka_bus.hpp>
-
 #include "kafka_consumer.hpp"
 #include "kafka_producer.hpp"
+
+#include <prequal/bus/kafka_bus.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -54,11 +54,12 @@ struct kafka_bus_state : std::enable_shared_from_this<kafka_bus_state> {
         if (halting) return;
         halting = true;
         for (auto& c : consumers) c->begin_stop();
-        asio::co_spawn(strand, shutdown(shared_from_this()), [self = shared_from_this()](std::exception_ptr e) {
-            if (e) self->log.error("kafka bus shutdown ended with an exception");
-            self->finished = true;
-            self->finished_signal.cancel();
-        });
+        asio::co_spawn(strand, shutdown(shared_from_this()),
+                       [self = shared_from_this()](std::exception_ptr e) {
+                           if (e) self->log.error("kafka bus shutdown ended with an exception");
+                           self->finished = true;
+                           self->finished_signal.cancel();
+                       });
     }
 
     static asio::awaitable<void> shutdown(std::shared_ptr<kafka_bus_state> self) {
@@ -95,19 +96,24 @@ public:
     asio::awaitable<void> publish(message msg) override {
         if (state_->stop_requested)
             throw boost::system::system_error(asio::error::shut_down, "message bus stopped");
-        co_await asio::co_spawn(state_->strand, state_->producer->produce(std::move(msg)), asio::use_awaitable);
+        co_await asio::co_spawn(state_->strand, state_->producer->produce(std::move(msg)),
+                                asio::use_awaitable);
     }
 
     void subscribe(std::string topic, std::string group, handler h) override {
         if (!h) throw std::invalid_argument("kafka bus: empty handler for topic " + topic);
         if (topic.empty() || group.empty()) throw std::invalid_argument("kafka bus: empty topic or group");
-        if (state_->started) throw std::logic_error("kafka bus: subscribe() after run() (topic " + topic + ")");
+        if (state_->started)
+            throw std::logic_error("kafka bus: subscribe() after run() (topic " + topic + ")");
         for (const auto& c : state_->consumers)
             if (c->topic() == topic && c->group() == group)
-                throw std::logic_error(std::string("kafka bus: group ").append(group).append(" already subscribed to ").append(topic));
+                throw std::logic_error(std::string("kafka bus: group ")
+                                           .append(group)
+                                           .append(" already subscribed to ")
+                                           .append(topic));
         state_->consumers.push_back(std::make_shared<kafka::consumer>(
-            state_->strand, state_->options, std::move(topic), std::move(group), std::move(h), state_->producer,
-            state_->log, state_->metrics, state_->buffered));
+            state_->strand, state_->options, std::move(topic), std::move(group), std::move(h),
+            state_->producer, state_->log, state_->metrics, state_->buffered));
     }
 
     asio::awaitable<void> run() override {
@@ -130,8 +136,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<message_bus> make_kafka_bus(asio::any_io_executor ex, kafka_bus_options options, core::logger log,
-                                            core::metrics_registry& metrics) {
+std::unique_ptr<message_bus> make_kafka_bus(asio::any_io_executor ex, kafka_bus_options options,
+                                            core::logger log, core::metrics_registry& metrics) {
     if (options.brokers.empty()) throw std::invalid_argument("kafka bus: no brokers configured");
     auto state = std::make_shared<kafka_bus_state>(ex, std::move(options), std::move(log), metrics);
     state->producer = std::make_shared<kafka::producer>(state->strand, state->options, state->log, metrics);

@@ -8,7 +8,8 @@ namespace prequal::bus {
 
 std::unique_ptr<message_bus> make_kafka_bus(boost::asio::any_io_executor, kafka_bus_options, core::logger,
                                             core::metrics_registry&) {
-    throw std::runtime_error("this prequal was built without Kafka support (configure with -DPREQUAL_WITH_KAFKA=ON)");
+    throw std::runtime_error(
+        "this prequal was built without Kafka support (configure with -DPREQUAL_WITH_KAFKA=ON)");
 }
 
 }  // namespace prequal::bus

@@ -87,8 +87,9 @@ consumer::~consumer() {
         // is served by our polls (log.queue=true). A consumer that was not closed (a bus destroyed without
         // stop()) leaves its group first, so that a parked member never holds up a rebalance.
         if (!closed_cleanly_) rd_kafka_unsubscribe(rk_);
-        log_.info("kafka consumer never got an assignment; leaving its handle to process exit (librdkafka #4312)",
-                  {{"topic", topic_}, {"group", group_}});
+        log_.info(
+            "kafka consumer never got an assignment; leaving its handle to process exit (librdkafka #4312)",
+            {{"topic", topic_}, {"group", group_}});
         park_handle(rk_);
         return;
     }
@@ -209,9 +210,9 @@ void consumer::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
             p.assigned = true;
             ++p.epoch;
             if (p.lag == nullptr)
-                p.lag = &metrics_.get_gauge("kafka_consumer_lag",
-                                            "Messages between the committed offset and the partition's end.",
-                                            {{"topic", topic_}, {"partition", std::to_string(p.id)}, {"group", group_}});
+                p.lag = &metrics_.get_gauge(
+                    "kafka_consumer_lag", "Messages between the committed offset and the partition's end.",
+                    {{"topic", topic_}, {"partition", std::to_string(p.id)}, {"group", group_}});
         }
         if (cooperative) {
             if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, parts)) {
@@ -305,17 +306,20 @@ void consumer::on_commit(rd_kafka_resp_err_t err, const rd_kafka_topic_partition
     const bool rebalancing = err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
                              err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
                              err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID;
-    log_.log(rebalancing ? core::log_level::debug : core::log_level::warn, "kafka offset commit failed; retrying",
-             {{"group", group_}, {"error", rd_kafka_err2str(err)}});
+    log_.log(rebalancing ? core::log_level::debug : core::log_level::warn,
+             "kafka offset commit failed; retrying", {{"group", group_}, {"error", rd_kafka_err2str(err)}});
     // The stored offsets are still there; the next commit carries them.
     commit_dirty_ = true;
     schedule_commit();
 }
 
-void consumer::on_log(int level, const char* facility, const char* text) { forward_log(log_, level, facility, text); }
+void consumer::on_log(int level, const char* facility, const char* text) {
+    forward_log(log_, level, facility, text);
+}
 
 void consumer::on_error(rd_kafka_resp_err_t err, const char* reason) {
-    log_.warn("kafka consumer error", {{"group", group_}, {"error", rd_kafka_err2str(err)}, {"reason", reason}});
+    log_.warn("kafka consumer error",
+              {{"group", group_}, {"error", rd_kafka_err2str(err)}, {"reason", reason}});
 }
 
 void consumer::on_stats(std::string_view json) {
@@ -323,7 +327,8 @@ void consumer::on_stats(std::string_view json) {
     if (!stats) return;
     for (const auto& [id, lag] : stats->consumer_lag) {
         auto it = partitions_.find(id);
-        if (it != partitions_.end() && it->second->assigned && it->second->lag != nullptr) it->second->lag->set(lag);
+        if (it != partitions_.end() && it->second->assigned && it->second->lag != nullptr)
+            it->second->lag->set(lag);
     }
 }
 
@@ -341,21 +346,21 @@ asio::awaitable<void> consumer::close() {
     for (;;) {
         while (rd_kafka_event_t* ev = rd_kafka_queue_poll(close_queue.get(), 0)) {
             switch (rd_kafka_event_type(ev)) {
-            case RD_KAFKA_EVENT_REBALANCE:
-                on_rebalance(rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev));
-                break;
-            case RD_KAFKA_EVENT_ERROR:
-                on_error(rd_kafka_event_error(ev), rd_kafka_event_error_string(ev));
-                break;
-            case RD_KAFKA_EVENT_LOG: {
-                const char* facility = nullptr;
-                const char* text = nullptr;
-                int level = 0;
-                if (rd_kafka_event_log(ev, &facility, &text, &level) == 0) on_log(level, facility, text);
-                break;
-            }
-            default:
-                break;  // fetched messages, commit results, stats: nothing to do while closing
+                case RD_KAFKA_EVENT_REBALANCE:
+                    on_rebalance(rd_kafka_event_error(ev), rd_kafka_event_topic_partition_list(ev));
+                    break;
+                case RD_KAFKA_EVENT_ERROR:
+                    on_error(rd_kafka_event_error(ev), rd_kafka_event_error_string(ev));
+                    break;
+                case RD_KAFKA_EVENT_LOG: {
+                    const char* facility = nullptr;
+                    const char* text = nullptr;
+                    int level = 0;
+                    if (rd_kafka_event_log(ev, &facility, &text, &level) == 0) on_log(level, facility, text);
+                    break;
+                }
+                default:
+                    break;  // fetched messages, commit results, stats: nothing to do while closing
             }
             rd_kafka_event_destroy(ev);
         }

@@ -68,7 +68,8 @@ private:
         std::int32_t id;
         std::deque<queued_message> queue;  // fetched, not started
         bool assigned = false;
-        std::uint64_t epoch = 0;  // bumped on every assign and revoke: a worker's result for an older epoch is void
+        std::uint64_t epoch =
+            0;  // bumped on every assign and revoke: a worker's result for an older epoch is void
         bool paused = false;
         bool worker_running = false;
         boost::asio::steady_timer backoff;
@@ -94,7 +95,9 @@ private:
     boost::asio::awaitable<bool> dead_letter(partition_state& p, const queued_message& item,
                                              const std::string& reason, detail::delivery_machine& machine,
                                              std::uint64_t epoch);
-    bool abandoned(const partition_state& p, std::uint64_t epoch) const { return stopping_ || p.epoch != epoch; }
+    bool abandoned(const partition_state& p, std::uint64_t epoch) const {
+        return stopping_ || p.epoch != epoch;
+    }
     void finished_one();
 
     boost::asio::any_io_executor strand_;

@@ -2,10 +2,9 @@
 // (blocking the partition, hence its keys) with backoff — a dependency outage waits without spending
 // attempts — and dead-letters it after the last attempt, or at once when it is poison. The next offset is
 // stored only after that, so commits never pass unfinished work.
-#include "kafka_consumer.hpp"
-
 #include "../delivery_machine.hpp"
 #include "../delivery_policy.hpp"
+#include "kafka_consumer.hpp"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -75,8 +74,9 @@ asio::awaitable<bool> consumer::deliver(partition_state& p, queued_message& item
     }
 }
 
-asio::awaitable<bool> consumer::dead_letter(partition_state& p, const queued_message& item, const std::string& reason,
-                                            detail::delivery_machine& machine, std::uint64_t epoch) {
+asio::awaitable<bool> consumer::dead_letter(partition_state& p, const queued_message& item,
+                                            const std::string& reason, detail::delivery_machine& machine,
+                                            std::uint64_t epoch) {
     const int attempts = machine.attempt();
     message dlq = detail::dead_letter_of(item.msg, group_, reason, attempts);
     dlq.set_header("dlq_partition", std::to_string(p.id));

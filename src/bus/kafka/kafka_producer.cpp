@@ -122,7 +122,8 @@ asio::awaitable<void> producer::produce(message msg) {
     count_guard flying(in_flight_);
     while (!d->done) {
         co_await park(d->signal);
-        if (!d->done && (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+        if (!d->done &&
+            (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
             throw boost::system::system_error(asio::error::operation_aborted, "kafka publish cancelled");
     }
     if (!d->error.empty())

@@ -4,7 +4,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-
 namespace prequal::bus::kafka {
 
 namespace json = boost::json;

@@ -6,10 +6,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
-#include <array>
-#include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <array>
+#include <cerrno>
 
 namespace prequal::bus::kafka {
 

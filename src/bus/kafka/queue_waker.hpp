@@ -2,12 +2,11 @@
 // non-empty, and a coroutine waits for the pipe to become readable instead of blocking in a poll.
 #pragma once
 
-#include <librdkafka/rdkafka.h>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <librdkafka/rdkafka.h>
 
 #include <chrono>
 

@@ -29,7 +29,9 @@ void log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* t
 }
 
 void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque) {
-    guarded([&] { static_cast<client_events*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason); });
+    guarded([&] {
+        static_cast<client_events*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason);
+    });
 }
 
 int stats_cb(rd_kafka_t*, char* json, size_t len, void* opaque) {
@@ -41,7 +43,8 @@ void dr_msg_cb(rd_kafka_t*, const rd_kafka_message_t* record, void* opaque) {
     guarded([&] { static_cast<client_events*>(opaque)->on_delivery(*record); });
 }
 
-void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                  void* opaque) {
     guarded([&] { static_cast<client_events*>(opaque)->on_rebalance(err, parts); });
 }
 
@@ -132,10 +135,10 @@ message to_bus_message(const rd_kafka_message_t& record) {
         const char* name = nullptr;
         const void* value = nullptr;
         size_t size = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i)
-            m.headers.emplace_back(name, value != nullptr ? std::string(static_cast<const char*>(value), size)
-                                                          : std::string());
+        for (size_t i = 0;
+             rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+            m.headers.emplace_back(
+                name, value != nullptr ? std::string(static_cast<const char*>(value), size) : std::string());
     }
     return m;
 }

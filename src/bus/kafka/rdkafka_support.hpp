@@ -78,5 +78,4 @@ partition_list_ptr single_partition(const std::string& topic, std::int32_t parti
 /// Writes a librdkafka log line (syslog `level`) to `log` at the matching level.
 void forward_log(const core::logger& log, int level, const char* facility, const char* text);
 
-
 }  // namespace prequal::bus::kafka

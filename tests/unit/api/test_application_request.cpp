@@ -1,10 +1,10 @@
 // api::parse_application_request and its helpers: every field rule of contract section 1, every failing
 // field reported at once, malformed versus invalid bodies, and hostile inputs that must not crash.
-#include <catch2/catch.hpp>
+#include "json_fields.hpp"
 
 #include <prequal/api/application_request.hpp>
 
-#include "json_fields.hpp"
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cstdint>
@@ -29,9 +29,8 @@ std::string body_with(const std::string& extra = {}) {
 
 // The three required members with one replaced by `member` (its raw JSON, or empty to drop it).
 std::string body_replacing(const std::string& field, const std::string& member) {
-    std::vector<std::pair<std::string, std::string>> fields{{"pan_number", R"("ABCDE1234F")"},
-                                                           {"monthly_income_inr", "50000"},
-                                                           {"loan_amount_inr", "100000"}};
+    std::vector<std::pair<std::string, std::string>> fields{
+        {"pan_number", R"("ABCDE1234F")"}, {"monthly_income_inr", "50000"}, {"loan_amount_inr", "100000"}};
     std::string b = "{";
     bool first = true;
     for (const auto& [k, v] : fields) {
@@ -88,7 +87,8 @@ std::string utf8_e_acute(std::size_t n) {
 }  // namespace
 
 TEST_CASE("unit: a minimal valid body parses", "[unit]") {
-    const auto r = expect_valid(R"({"pan_number":"ABCDE1234F","monthly_income_inr":120000,"loan_amount_inr":500000})");
+    const auto r =
+        expect_valid(R"({"pan_number":"ABCDE1234F","monthly_income_inr":120000,"loan_amount_inr":500000})");
     CHECK(r.pan_number == valid_pan);
     CHECK(r.applicant_name.empty());
     CHECK(r.monthly_income == money::from_rupees(120'000));
@@ -99,7 +99,8 @@ TEST_CASE("unit: a minimal valid body parses", "[unit]") {
 TEST_CASE("unit: a body with every field parses, whatever the whitespace and key order", "[unit]") {
     const auto r = expect_valid(
         "\n{ \"loan_type\" : \"HOME\",\t\"applicant_name\": \"  Asha Rao \",\r\n"
-        " \"loan_amount_inr\": \"500000.00\", \"monthly_income_inr\": 120000.5, \"pan_number\": \"ZZZZZ0000Z\" }\n");
+        " \"loan_amount_inr\": \"500000.00\", \"monthly_income_inr\": 120000.5, \"pan_number\": "
+        "\"ZZZZZ0000Z\" }\n");
     CHECK(r.pan_number == "ZZZZZ0000Z");
     CHECK(r.applicant_name == "Asha Rao");
     CHECK(r.monthly_income == money::from_paise(12'000'050));
@@ -125,21 +126,23 @@ TEST_CASE("unit: money is exact as a JSON number and as a decimal string", "[uni
                                           {"1.2345E+2", 12'345},
                                           {"12345e-2", 12'345}}) {
         INFO(r.json);
-        const auto income = expect_valid(body_replacing("monthly_income_inr", std::string("\"monthly_income_inr\":") + r.json));
+        const auto income = expect_valid(
+            body_replacing("monthly_income_inr", std::string("\"monthly_income_inr\":") + r.json));
         CHECK(income.monthly_income.paise() == r.paise);
-        const auto loan = expect_valid(body_replacing("loan_amount_inr", std::string("\"loan_amount_inr\":") + r.json));
+        const auto loan =
+            expect_valid(body_replacing("loan_amount_inr", std::string("\"loan_amount_inr\":") + r.json));
         CHECK(loan.loan_amount.paise() == r.paise);
     }
 }
 
 TEST_CASE("unit: pan_number failures each give one pan_number detail", "[unit]") {
-    for (const char* member : {R"("pan_number":null)", R"("pan_number":1234567890)", R"("pan_number":"abcde1234f")",
-                               R"("pan_number":"ABCDE1234")", R"("pan_number":"ABCDE1234FG")",
-                               R"("pan_number":"ABCD12345F")", R"("pan_number":"ABCDE12345")",
-                               R"("pan_number":"1BCDE1234F")", R"("pan_number":"ABCDE1234f")",
-                               R"("pan_number":" ABCDE1234F")", R"("pan_number":"ABCDE1234F ")",
-                               R"("pan_number":"")", R"("pan_number":["ABCDE1234F"])", R"("pan_number":true)",
-                               R"("pan_number":"ABCDÉ1234F")", R"("pan_number":"ABCDE\u00001234F")"}) {
+    for (const char* member :
+         {R"("pan_number":null)", R"("pan_number":1234567890)", R"("pan_number":"abcde1234f")",
+          R"("pan_number":"ABCDE1234")", R"("pan_number":"ABCDE1234FG")", R"("pan_number":"ABCD12345F")",
+          R"("pan_number":"ABCDE12345")", R"("pan_number":"1BCDE1234F")", R"("pan_number":"ABCDE1234f")",
+          R"("pan_number":" ABCDE1234F")", R"("pan_number":"ABCDE1234F ")", R"("pan_number":"")",
+          R"("pan_number":["ABCDE1234F"])", R"("pan_number":true)", R"("pan_number":"ABCDÉ1234F")",
+          R"("pan_number":"ABCDE\u00001234F")"}) {
         INFO(member);
         expect_single_failure(body_replacing("pan_number", member), "pan_number");
     }
@@ -154,15 +157,15 @@ TEST_CASE("unit: pan_number failures each give one pan_number detail", "[unit]")
 TEST_CASE("unit: applicant_name is 1-255 characters after trimming, without control characters", "[unit]") {
     SECTION("failures") {
         const std::string n256(256, 'a');
-        for (const std::string& member : std::vector<std::string>
-             {R"("applicant_name":12)", R"("applicant_name":true)", R"("applicant_name":{})",
-              R"("applicant_name":["a"])", R"("applicant_name":"")", R"("applicant_name":"   ")",
-              R"("applicant_name":"\t\n ")", "\"applicant_name\":\"" + n256 + "\"",
-              "\"applicant_name\":\"  " + n256 + "  \"", R"("applicant_name":"Asha\u0007Rao")",
-              R"("applicant_name":"Asha\u0000Rao")", R"("applicant_name":"Asha\u007fRao")",
-              R"("applicant_name":"Asha\u0085Rao")", R"("applicant_name":"Asha\u0080Rao")",
-              R"("applicant_name":"Asha\u009fRao")", R"("applicant_name":"Asha\u001fRao")", R"("applicant_name":"Asha\nRao")",
-              "\"applicant_name\":\"" + utf8_e_acute(256) + "\""}) {
+        for (const std::string& member : std::vector<std::string>{
+                 R"("applicant_name":12)", R"("applicant_name":true)", R"("applicant_name":{})",
+                 R"("applicant_name":["a"])", R"("applicant_name":"")", R"("applicant_name":"   ")",
+                 R"("applicant_name":"\t\n ")", "\"applicant_name\":\"" + n256 + "\"",
+                 "\"applicant_name\":\"  " + n256 + "  \"", R"("applicant_name":"Asha\u0007Rao")",
+                 R"("applicant_name":"Asha\u0000Rao")", R"("applicant_name":"Asha\u007fRao")",
+                 R"("applicant_name":"Asha\u0085Rao")", R"("applicant_name":"Asha\u0080Rao")",
+                 R"("applicant_name":"Asha\u009fRao")", R"("applicant_name":"Asha\u001fRao")",
+                 R"("applicant_name":"Asha\nRao")", "\"applicant_name\":\"" + utf8_e_acute(256) + "\""}) {
             INFO(member.substr(0, 80));
             expect_single_failure(body_with(member), "applicant_name");
         }
@@ -175,7 +178,8 @@ TEST_CASE("unit: applicant_name is 1-255 characters after trimming, without cont
         CHECK(expect_valid(body_with("\"applicant_name\":\"" + utf8_e_acute(255) + "\"")).applicant_name ==
               utf8_e_acute(255));
         CHECK(expect_valid(body_with(R"("applicant_name":"\u00e9")")).applicant_name == "\xC3\xA9");
-        CHECK(expect_valid(body_with(R"("applicant_name":"  Ravi  Kumar ")")).applicant_name == "Ravi  Kumar");
+        CHECK(expect_valid(body_with(R"("applicant_name":"  Ravi  Kumar ")")).applicant_name ==
+              "Ravi  Kumar");
         CHECK(expect_valid(body_with(R"("applicant_name":"x")")).applicant_name == "x");
         // Just past the control ranges: space, '~', no-break space and 'ÿ' are ordinary characters.
         CHECK(expect_valid(body_with(R"("applicant_name":"A B~\u00a0\u00ff")")).applicant_name ==
@@ -183,7 +187,8 @@ TEST_CASE("unit: applicant_name is 1-255 characters after trimming, without cont
         // Four-byte characters (an emoji written as a surrogate pair) count once each.
         std::string emoji;
         for (int i = 0; i < 255; ++i) emoji += "\\ud83d\\ude00";
-        CHECK(expect_valid(body_with("\"applicant_name\":\"" + emoji + "\"")).applicant_name.size() == 255 * 4);
+        CHECK(expect_valid(body_with("\"applicant_name\":\"" + emoji + "\"")).applicant_name.size() ==
+              255 * 4);
         // null is the same as absent for an optional field.
         CHECK(expect_valid(body_with(R"("applicant_name":null)")).applicant_name.empty());
     }
@@ -191,20 +196,36 @@ TEST_CASE("unit: applicant_name is 1-255 characters after trimming, without cont
 
 TEST_CASE("unit: monthly_income_inr accepts 0..100000000 with at most 2 decimals", "[unit]") {
     SECTION("failures") {
-        for (const std::string& member : std::vector<std::string>
-             {"", R"("monthly_income_inr":null)", R"("monthly_income_inr":true)", R"("monthly_income_inr":{})",
-              R"("monthly_income_inr":[1])", R"("monthly_income_inr":-1)", R"("monthly_income_inr":-0.01)",
-              R"("monthly_income_inr":"-5")", R"("monthly_income_inr":100000000.01)",
-              R"("monthly_income_inr":"100000000.01")", R"("monthly_income_inr":1e9)",
-              R"("monthly_income_inr":1.005)", R"("monthly_income_inr":"1.005")", R"("monthly_income_inr":"abc")",
-              R"("monthly_income_inr":"")", R"("monthly_income_inr":" 5")", R"("monthly_income_inr":"+5")",
-              R"("monthly_income_inr":"0x10")", R"("monthly_income_inr":"NaN")", R"("monthly_income_inr":"01")",
-              R"("monthly_income_inr":"1.")", R"("monthly_income_inr":"1,000")",
-              R"("monthly_income_inr":1e400)", R"("monthly_income_inr":123456789012345678901234567890)"}) {
+        for (const std::string& member :
+             std::vector<std::string>{"",
+                                      R"("monthly_income_inr":null)",
+                                      R"("monthly_income_inr":true)",
+                                      R"("monthly_income_inr":{})",
+                                      R"("monthly_income_inr":[1])",
+                                      R"("monthly_income_inr":-1)",
+                                      R"("monthly_income_inr":-0.01)",
+                                      R"("monthly_income_inr":"-5")",
+                                      R"("monthly_income_inr":100000000.01)",
+                                      R"("monthly_income_inr":"100000000.01")",
+                                      R"("monthly_income_inr":1e9)",
+                                      R"("monthly_income_inr":1.005)",
+                                      R"("monthly_income_inr":"1.005")",
+                                      R"("monthly_income_inr":"abc")",
+                                      R"("monthly_income_inr":"")",
+                                      R"("monthly_income_inr":" 5")",
+                                      R"("monthly_income_inr":"+5")",
+                                      R"("monthly_income_inr":"0x10")",
+                                      R"("monthly_income_inr":"NaN")",
+                                      R"("monthly_income_inr":"01")",
+                                      R"("monthly_income_inr":"1.")",
+                                      R"("monthly_income_inr":"1,000")",
+                                      R"("monthly_income_inr":1e400)",
+                                      R"("monthly_income_inr":123456789012345678901234567890)"}) {
             INFO(member);
             expect_single_failure(body_replacing("monthly_income_inr", member), "monthly_income_inr");
         }
-        CHECK(expect_single_failure(body_replacing("monthly_income_inr", ""), "monthly_income_inr") == "is required");
+        CHECK(expect_single_failure(body_replacing("monthly_income_inr", ""), "monthly_income_inr") ==
+              "is required");
     }
     SECTION("accepted") {
         struct row {
@@ -221,23 +242,27 @@ TEST_CASE("unit: monthly_income_inr accepts 0..100000000 with at most 2 decimals
                                               {R"("1e3")", 100'000},
                                               {R"("0")", 0}}) {
             INFO(r.json);
-            CHECK(expect_valid(body_replacing("monthly_income_inr", std::string("\"monthly_income_inr\":") + r.json))
+            CHECK(expect_valid(
+                      body_replacing("monthly_income_inr", std::string("\"monthly_income_inr\":") + r.json))
                       .monthly_income.paise() == r.paise);
         }
     }
 }
 
 TEST_CASE("unit: loan_amount_inr accepts more than 0 up to 100000000", "[unit]") {
-    for (const std::string& member : std::vector<std::string>
-         {"", R"("loan_amount_inr":null)", R"("loan_amount_inr":0)", R"("loan_amount_inr":"0.00")",
-          R"("loan_amount_inr":-0)", R"("loan_amount_inr":-100)", R"("loan_amount_inr":100000000.01)",
-          R"("loan_amount_inr":"100000001")", R"("loan_amount_inr":0.001)", R"("loan_amount_inr":false)",
-          R"("loan_amount_inr":"ten")"}) {
+    for (const std::string& member : std::vector<std::string>{
+             "", R"("loan_amount_inr":null)", R"("loan_amount_inr":0)", R"("loan_amount_inr":"0.00")",
+             R"("loan_amount_inr":-0)", R"("loan_amount_inr":-100)", R"("loan_amount_inr":100000000.01)",
+             R"("loan_amount_inr":"100000001")", R"("loan_amount_inr":0.001)", R"("loan_amount_inr":false)",
+             R"("loan_amount_inr":"ten")"}) {
         INFO(member);
         expect_single_failure(body_replacing("loan_amount_inr", member), "loan_amount_inr");
     }
-    for (const auto& [json, paise] : std::vector<std::pair<const char*, std::int64_t>>{
-             {"0.01", 1}, {R"("0.01")", 1}, {"100000000", 10'000'000'000}, {R"("100000000.00")", 10'000'000'000}}) {
+    for (const auto& [json, paise] :
+         std::vector<std::pair<const char*, std::int64_t>>{{"0.01", 1},
+                                                           {R"("0.01")", 1},
+                                                           {"100000000", 10'000'000'000},
+                                                           {R"("100000000.00")", 10'000'000'000}}) {
         INFO(json);
         CHECK(expect_valid(body_replacing("loan_amount_inr", std::string("\"loan_amount_inr\":") + json))
                   .loan_amount.paise() == paise);
@@ -259,9 +284,11 @@ TEST_CASE("unit: loan_type is PERSONAL, HOME, AUTO or absent", "[unit]") {
 
 TEST_CASE("unit: unknown fields and duplicate keys are validation errors", "[unit]") {
     CHECK(expect_single_failure(body_with(R"("email":"a@b.c")"), "email") == "is not a known field");
-    CHECK(expect_single_failure(body_with(R"("Pan_Number":"ABCDE1234F")"), "Pan_Number") == "is not a known field");
+    CHECK(expect_single_failure(body_with(R"("Pan_Number":"ABCDE1234F")"), "Pan_Number") ==
+          "is not a known field");
     expect_single_failure(body_with(R"("nested":{"pan_number":"x","deeper":[1,{"a":2}]})"), "nested");
-    CHECK(expect_single_failure(body_with(R"("pan_number":"ABCDE1234F")"), "pan_number") == "appears more than once");
+    CHECK(expect_single_failure(body_with(R"("pan_number":"ABCDE1234F")"), "pan_number") ==
+          "appears more than once");
     // A duplicate whose second value is bad still counts as a duplicate, not as a silently ignored value.
     expect_single_failure(body_with(R"("loan_amount_inr":"oops")"), "loan_amount_inr");
     // Escaped spelling of a known key is the same key.
@@ -278,14 +305,16 @@ TEST_CASE("unit: every failing field is reported at once", "[unit]") {
     std::vector<std::string> fields;
     for (const auto& d : details) fields.push_back(d.field);
     std::sort(fields.begin(), fields.end());
-    CHECK(fields == std::vector<std::string>{"applicant_name", "loan_amount_inr", "monthly_income_inr", "pan_number"});
+    CHECK(fields ==
+          std::vector<std::string>{"applicant_name", "loan_amount_inr", "monthly_income_inr", "pan_number"});
 
-    const auto all = expect_invalid(R"({"x":1,"loan_type":"car","pan_number":null,"pan_number":"ABCDE1234F"})");
+    const auto all =
+        expect_invalid(R"({"x":1,"loan_type":"car","pan_number":null,"pan_number":"ABCDE1234F"})");
     fields.clear();
     for (const auto& d : all) fields.push_back(d.field);
     std::sort(fields.begin(), fields.end());
-    CHECK(fields == std::vector<std::string>{"loan_amount_inr", "loan_type", "monthly_income_inr", "pan_number",
-                                             "pan_number", "x"});
+    CHECK(fields == std::vector<std::string>{"loan_amount_inr", "loan_type", "monthly_income_inr",
+                                             "pan_number", "pan_number", "x"});
 
     const auto empty_object = expect_invalid("{}");
     fields.clear();
@@ -295,20 +324,33 @@ TEST_CASE("unit: every failing field is reported at once", "[unit]") {
 }
 
 TEST_CASE("unit: bodies that are not JSON are malformed_json", "[unit]") {
-    for (const std::string& body : std::vector<std::string>
-         {std::string{}, std::string("{"), std::string("nul"), std::string("{}x"), std::string("{} {}"),
-          std::string("{\"pan_number\":\"\xC3\x28\"}"), std::string("{\"a\":\"\xFF\xFE\"}"),
-          std::string("{\"a\":\"\xED\xA0\x80\"}"), std::string("{'pan_number':'x'}"), std::string("{\"a\":1,}"),
-          std::string("{\"a\":01}"), std::string("{\"a\":NaN}"), std::string("{\"a\":1} // c"),
-          std::string("/* c */ {}"), std::string("{\"a\":\"\\x\"}"), std::string("{\"a\":\"\\ud800\"}"),
-          std::string("{\"a\":\"tab\there\"}"), std::string(" "), std::string("\xEF\xBB\xBF{}"),
-          std::string("{\"a\":1}\0", 8)}) {
+    for (const std::string& body : std::vector<std::string>{std::string{},
+                                                            std::string("{"),
+                                                            std::string("nul"),
+                                                            std::string("{}x"),
+                                                            std::string("{} {}"),
+                                                            std::string("{\"pan_number\":\"\xC3\x28\"}"),
+                                                            std::string("{\"a\":\"\xFF\xFE\"}"),
+                                                            std::string("{\"a\":\"\xED\xA0\x80\"}"),
+                                                            std::string("{'pan_number':'x'}"),
+                                                            std::string("{\"a\":1,}"),
+                                                            std::string("{\"a\":01}"),
+                                                            std::string("{\"a\":NaN}"),
+                                                            std::string("{\"a\":1} // c"),
+                                                            std::string("/* c */ {}"),
+                                                            std::string("{\"a\":\"\\x\"}"),
+                                                            std::string("{\"a\":\"\\ud800\"}"),
+                                                            std::string("{\"a\":\"tab\there\"}"),
+                                                            std::string(" "),
+                                                            std::string("\xEF\xBB\xBF{}"),
+                                                            std::string("{\"a\":1}\0", 8)}) {
         expect_malformed(body);
     }
 }
 
 TEST_CASE("unit: JSON that is not an object is invalid_request on the body", "[unit]") {
-    for (const char* body : {"[]", "1", "\"s\"", "null", "true", "[{\"pan_number\":\"ABCDE1234F\"}]", " 0 "}) {
+    for (const char* body :
+         {"[]", "1", "\"s\"", "null", "true", "[{\"pan_number\":\"ABCDE1234F\"}]", " 0 "}) {
         INFO(body);
         const auto details = expect_invalid(body);
         REQUIRE(details.size() == 1);
@@ -334,14 +376,15 @@ TEST_CASE("unit: very long strings, keys and numbers do not crash the parser", "
     const auto details = expect_invalid(body_with("\"" + long_text + "\":1"));
     REQUIRE(details.size() == 1);
     CHECK(details[0].field.size() < 100);  // the echoed key is bounded
-    expect_single_failure(body_replacing("monthly_income_inr", "\"monthly_income_inr\":" + std::string(60 * 1024, '9')),
-                          "monthly_income_inr");
+    expect_single_failure(
+        body_replacing("monthly_income_inr", "\"monthly_income_inr\":" + std::string(60 * 1024, '9')),
+        "monthly_income_inr");
     // Trailing zeros do not make a third decimal, however many; a far-away non-zero digit does.
     CHECK(expect_valid(body_replacing("monthly_income_inr",
                                       "\"monthly_income_inr\":\"1." + std::string(60 * 1024, '0') + "\""))
               .monthly_income.paise() == 100);
-    CHECK(expect_single_failure(body_replacing("monthly_income_inr",
-                                               "\"monthly_income_inr\":1." + std::string(60 * 1024, '0') + "1"),
+    CHECK(expect_single_failure(body_replacing("monthly_income_inr", "\"monthly_income_inr\":1." +
+                                                                         std::string(60 * 1024, '0') + "1"),
                                 "monthly_income_inr") == "must have at most 2 decimal places");
     // Many escapes split across the value.
     std::string escaped;
@@ -349,12 +392,14 @@ TEST_CASE("unit: very long strings, keys and numbers do not crash the parser", "
     expect_single_failure(body_with("\"applicant_name\":\"" + escaped + "\""), "applicant_name");
 }
 
-TEST_CASE("unit: a valid body beyond the parser's limits is malformed_json with a truthful reason", "[unit]") {
+TEST_CASE("unit: a valid body beyond the parser's limits is malformed_json with a truthful reason",
+          "[unit]") {
     std::string many_members = R"({"pan_number":"ABCDE1234F")";
     for (int i = 0; i < 1000; ++i) many_members += ",\"k" + std::to_string(i) + "\":0";
     const auto too_many = api::parse_application_request(many_members + "}");
     REQUIRE(std::holds_alternative<api::malformed_json>(too_many));
-    CHECK(std::get<api::malformed_json>(too_many).reason == "a JSON object, array or string exceeds the size limit");
+    CHECK(std::get<api::malformed_json>(too_many).reason ==
+          "a JSON object, array or string exceeds the size limit");
 
     const auto exponent = api::parse_application_request(body_with(R"("x":1e99999999999999999999)"));
     REQUIRE(std::holds_alternative<api::malformed_json>(exponent));
@@ -368,7 +413,8 @@ TEST_CASE("unit: a valid body beyond the parser's limits is malformed_json with 
     REQUIRE(std::holds_alternative<api::malformed_json>(broken));
     CHECK(std::get<api::malformed_json>(broken).reason == "body is not valid JSON");
 
-    CHECK(std::get<api::malformed_json>(api::parse_application_request("")).reason == "request body is empty");
+    CHECK(std::get<api::malformed_json>(api::parse_application_request("")).reason ==
+          "request body is empty");
 }
 
 TEST_CASE("unit: a long unknown key is a validation error echoed truncated", "[unit]") {
@@ -381,7 +427,8 @@ TEST_CASE("unit: a long unknown key is a validation error echoed truncated", "[u
 
 TEST_CASE("unit: the flat reader keeps number text and string contents exactly", "[unit]") {
     std::string error;
-    const auto o = api::detail::read_flat_object(R"({"a":1.10,"b":"x\"y","c":-0,"d":[1,2],"e":{"f":1},"a":2})", 16, error);
+    const auto o = api::detail::read_flat_object(
+        R"({"a":1.10,"b":"x\"y","c":-0,"d":[1,2],"e":{"f":1},"a":2})", 16, error);
     REQUIRE(o.has_value());
     CHECK(o->is_object);
     REQUIRE(o->members.size() == 5);
@@ -406,8 +453,9 @@ TEST_CASE("unit: is_valid_pan follows the pattern exactly", "[unit]") {
     CHECK(api::is_valid_pan("ABCDE1234F"));
     CHECK(api::is_valid_pan("ZZZZZ9999Z"));
     CHECK(api::is_valid_pan("AAAAA0000A"));
-    for (const char* pan : {"", "ABCDE1234", "ABCDE1234FF", "abcde1234f", "ABCDE1234f", "ABCD11234F", "ABCDEA234F",
-                            "ABCDE12345", "ABCDE 234F", "@BCDE1234F", "[BCDE1234F", "ABCDE/234F", "ABCDE:234F"}) {
+    for (const char* pan :
+         {"", "ABCDE1234", "ABCDE1234FF", "abcde1234f", "ABCDE1234f", "ABCD11234F", "ABCDEA234F",
+          "ABCDE12345", "ABCDE 234F", "@BCDE1234F", "[BCDE1234F", "ABCDE/234F", "ABCDE:234F"}) {
         INFO(pan);
         CHECK_FALSE(api::is_valid_pan(pan));
     }
@@ -421,9 +469,9 @@ TEST_CASE("unit: Idempotency-Key is 1-255 printable ASCII characters", "[unit]")
     CHECK(api::is_valid_idempotency_key("with space ~!@#$%^&*()"));
     CHECK_FALSE(api::is_valid_idempotency_key(""));
     CHECK_FALSE(api::is_valid_idempotency_key(std::string(256, 'k')));
-    for (const std::string& key : std::vector<std::string>{std::string("a\tb"), std::string("a\nb"), std::string("a\rb"),
-                                  std::string("a\x7f"), std::string("\x01"), std::string("a\0b", 3),
-                                  std::string("caf\xC3\xA9"), std::string("\x80")}) {
+    for (const std::string& key : std::vector<std::string>{
+             std::string("a\tb"), std::string("a\nb"), std::string("a\rb"), std::string("a\x7f"),
+             std::string("\x01"), std::string("a\0b", 3), std::string("caf\xC3\xA9"), std::string("\x80")}) {
         CHECK_FALSE(api::is_valid_idempotency_key(key));
     }
 }
@@ -438,7 +486,8 @@ TEST_CASE("unit: canonical_form is equal for the same meaning and differs for an
     CHECK(api::canonical_form(base) == api::canonical_form(same));
     CHECK(api::canonical_form(base) == api::canonical_form(same2));
 
-    const auto minimal = expect_valid(R"({"pan_number":"ABCDE1234F","monthly_income_inr":1,"loan_amount_inr":2})");
+    const auto minimal =
+        expect_valid(R"({"pan_number":"ABCDE1234F","monthly_income_inr":1,"loan_amount_inr":2})");
     const auto minimal_nulls = expect_valid(
         R"({"pan_number":"ABCDE1234F","monthly_income_inr":1,"loan_amount_inr":2,"applicant_name":null,"loan_type":null})");
     CHECK(api::canonical_form(minimal) == api::canonical_form(minimal_nulls));

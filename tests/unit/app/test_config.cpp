@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -11,7 +13,6 @@
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 extern char** environ;
@@ -100,7 +101,8 @@ TEST_CASE("unit: config: flags set the serve options", "[unit]") {
 
 TEST_CASE("unit: config: a flag wins over the environment, which wins over the --config file", "[unit]") {
     clean_environment env;
-    const auto file = std::filesystem::temp_directory_path() / ("prequal-config-" + std::to_string(::getpid()));
+    const auto file =
+        std::filesystem::temp_directory_path() / ("prequal-config-" + std::to_string(::getpid()));
     std::ofstream{file} << "listen=127.0.0.1:7001\nbus-max-attempts=7\nlog-level=warn\n";
     const std::string config_flag = "--config=" + file.string();
 
@@ -124,7 +126,8 @@ TEST_CASE("unit: config: every bad value is refused with a message naming the op
     CHECK_THAT(error_of({"serve", "--listen=127.0.0.1:70000"}), Catch::Contains("--listen"));
     CHECK_THAT(error_of({"serve", "--modules=api,billing"}), Catch::Contains("billing"));
     CHECK_THAT(error_of({"serve", "--kafka-property=novalue"}), Catch::Contains("--kafka-property"));
-    CHECK_THAT(error_of({"serve", "--db-operation-timeout-ms=0"}), Catch::Contains("--db-operation-timeout-ms"));
+    CHECK_THAT(error_of({"serve", "--db-operation-timeout-ms=0"}),
+               Catch::Contains("--db-operation-timeout-ms"));
     CHECK_THAT(error_of({"serve", "--db-pool-size=0"}), Catch::Contains("--db-pool-size"));
     CHECK_THAT(error_of({"serve", "--log-level=loud"}), Catch::Contains("--log-level"));
     CHECK_THAT(error_of({"serve", "--no-such-flag"}), Catch::Contains("no-such-flag"));
@@ -142,7 +145,8 @@ TEST_CASE("unit: config: help, version and the other commands", "[unit]") {
     CHECK_THAT(top.help_text, Catch::Contains("prequal serve") && Catch::Contains("--database-url"));
     const auto serve_help = parse({"serve", "--help"});
     CHECK(serve_help.command == "help");
-    CHECK_THAT(serve_help.help_text, Catch::Contains("--kafka-property") && Catch::Contains("--encryption-keys"));
+    CHECK_THAT(serve_help.help_text,
+               Catch::Contains("--kafka-property") && Catch::Contains("--encryption-keys"));
     CHECK(parse({"--version"}).command == "version");
     CHECK(parse({"keygen"}).command == "keygen");
     CHECK(parse({"migrate", "--database-url=host=/tmp"}).config.database_url == "host=/tmp");
@@ -168,8 +172,12 @@ TEST_CASE("unit: config: --max-connections defaults to the open-files limit, and
 
 TEST_CASE("unit: config: re-drive and retention options are parsed and validated", "[unit]") {
     clean_environment env;
-    const char* good[] = {"prequal", "serve", "--stuck-after-seconds=60", "--redrive-interval-seconds=5",
-                          "--retention-interval-seconds=120", "--bus-retention-hours=48"};
+    const char* good[] = {"prequal",
+                          "serve",
+                          "--stuck-after-seconds=60",
+                          "--redrive-interval-seconds=5",
+                          "--retention-interval-seconds=120",
+                          "--bus-retention-hours=48"};
     const auto cl = parse_command_line(6, good);
     CHECK(cl.config.stuck_after == std::chrono::seconds{60});
     CHECK(cl.config.redrive_interval == std::chrono::seconds{5});

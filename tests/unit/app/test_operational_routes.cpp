@@ -1,7 +1,6 @@
 // The operational endpoints every process serves (/health, /ready, /metrics, /openapi.json), called as
 // request → response handlers through a router, against a real PostgreSQL and an unreachable one.
 #include "operational_routes.hpp"
-
 #include "support/pg_harness.hpp"
 #include "support/run_coro.hpp"
 
@@ -57,7 +56,8 @@ const std::string nowhere = "host=/nonexistent-prequal-socket-dir port=5432 dbna
 
 }  // namespace
 
-TEST_CASE("unit: /health, /metrics and /openapi.json answer whatever the database does", "[unit][app][pure]") {
+TEST_CASE("unit: /health, /metrics and /openapi.json answer whatever the database does",
+          "[unit][app][pure]") {
     const answer health = get(nowhere, "/health");
     CHECK(health.status == 200);
     CHECK(health.content_type == "application/json; charset=utf-8");

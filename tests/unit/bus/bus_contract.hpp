@@ -8,7 +8,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -90,7 +89,7 @@ void stop_lets_the_in_flight_handler_finish(const bus_contract_env& env);
     TEST_CASE(prefix " dead-letters a poison message without retrying it", tags) {                    \
         ::prequal::bus::testing::contract::poison_message_is_dead_lettered_without_retries(env_expr); \
     }                                                                                                 \
-    TEST_CASE(prefix " retries through a dependency outage without spending attempts", tags) {         \
+    TEST_CASE(prefix " retries through a dependency outage without spending attempts", tags) {        \
         ::prequal::bus::testing::contract::unavailable_dependency_does_not_spend_attempts(env_expr);  \
     }                                                                                                 \
     TEST_CASE(prefix " stop lets the in-flight handler finish and delivers nothing more", tags) {     \

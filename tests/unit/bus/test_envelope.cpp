@@ -1,13 +1,12 @@
 // bus::decode_envelope and the field readers: a valid message decodes; anything else is a poison_message
 // whose text says what is wrong, so the dead-letter entry explains itself.
-#include <catch2/catch.hpp>
-
 #include <prequal/bus/envelope.hpp>
 #include <prequal/bus/message.hpp>
 #include <prequal/events/topics.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <limits>
@@ -37,7 +36,8 @@ json::object valid_object() {
 std::string text(const json::object& o) { return json::serialize(o); }
 
 // Decoding `payload` throws poison_message whose what() contains `needle`.
-void expect_poison(const std::string& payload, const std::string& needle, const char* expected_event = event) {
+void expect_poison(const std::string& payload, const std::string& needle,
+                   const char* expected_event = event) {
     INFO("payload: " << payload.substr(0, 200));
     try {
         bus::decode_envelope(payload, expected_event);
@@ -74,9 +74,9 @@ TEST_CASE("unit: a valid message decodes into its envelope", "[unit]") {
 }
 
 TEST_CASE("unit: a message that is not a JSON object is poison", "[unit]") {
-    for (const std::string& payload : std::vector<std::string>{std::string{}, std::string("{"), std::string("nul"),
-                                                               std::string("{}x"), std::string("{\"a\":1,}"),
-                                                               std::string("\xFF")}) {
+    for (const std::string& payload :
+         std::vector<std::string>{std::string{}, std::string("{"), std::string("nul"), std::string("{}x"),
+                                  std::string("{\"a\":1,}"), std::string("\xFF")}) {
         expect_poison(payload, "invalid JSON");
     }
     for (const char* payload : {"[]", "1", "\"s\"", "null", "true"}) {
@@ -85,7 +85,8 @@ TEST_CASE("unit: a message that is not a JSON object is poison", "[unit]") {
 }
 
 TEST_CASE("unit: each missing required field is poison naming the field", "[unit]") {
-    for (const char* field : {"message_id", "message_version", "event_type", "occurred_at", "application_id"}) {
+    for (const char* field :
+         {"message_id", "message_version", "event_type", "occurred_at", "application_id"}) {
         auto o = valid_object();
         o.erase(field);
         expect_poison(text(o), std::string("missing field ") + field);
@@ -132,9 +133,10 @@ TEST_CASE("unit: only message_version 1 is accepted", "[unit]") {
 }
 
 TEST_CASE("unit: ids that are not UUIDs are poison", "[unit]") {
-    for (const char* bad : {"", "not-a-uuid", "3f1c0b9e8a3e4c559a432a8d2c1f9b70", "3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b7",
-                            "3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b700", "3f1c0b9g-8a3e-4c55-9a43-2a8d2c1f9b70",
-                            "{3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70}", " 3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70"}) {
+    for (const char* bad :
+         {"", "not-a-uuid", "3f1c0b9e8a3e4c559a432a8d2c1f9b70", "3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b7",
+          "3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b700", "3f1c0b9g-8a3e-4c55-9a43-2a8d2c1f9b70",
+          "{3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70}", " 3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70"}) {
         INFO(bad);
         auto o = valid_object();
         o["message_id"] = bad;
@@ -146,7 +148,8 @@ TEST_CASE("unit: ids that are not UUIDs are poison", "[unit]") {
 }
 
 TEST_CASE("unit: a message of another event type is poison naming the type", "[unit]") {
-    expect_poison(text(valid_object()), "unexpected event_type loan_application_submitted", "credit_report_generated");
+    expect_poison(text(valid_object()), "unexpected event_type loan_application_submitted",
+                  "credit_report_generated");
     auto o = valid_object();
     o["event_type"] = "";
     expect_poison(text(o), "unexpected event_type");
@@ -210,23 +213,28 @@ TEST_CASE("unit: poison_message is a runtime_error", "[unit]") {
     }
 }
 
-TEST_CASE("unit: require_money accepts exact amounts within bounds and rejects the rest as poison", "[unit]") {
+TEST_CASE("unit: require_money accepts exact amounts within bounds and rejects the rest as poison",
+          "[unit]") {
     using prequal::core::money;
-    const auto body = json::parse(R"({"ok":"120000.50","low":"0.00","neg":"-1.00","huge":"1.5e12","x":"1.001","n":5})")
-                          .as_object();
+    const auto body =
+        json::parse(R"({"ok":"120000.50","low":"0.00","neg":"-1.00","huge":"1.5e12","x":"1.001","n":5})")
+            .as_object();
     const money one_paisa = money::from_paise(1);
     CHECK(bus::require_money(body, "ok", money{}, bus::max_amount) == money::from_paise(12000050));
     CHECK(bus::require_money(body, "low", money{}, bus::max_amount) == money{});
     CHECK_THROWS_WITH(bus::require_money(body, "low", one_paisa, bus::max_amount),
                       Catch::Contains("low") && Catch::Contains("out of range"));
     CHECK_THROWS_AS(bus::require_money(body, "neg", money{}, bus::max_amount), bus::poison_message);
-    CHECK_THROWS_WITH(bus::require_money(body, "huge", money{}, bus::max_amount), Catch::Contains("out of range"));
+    CHECK_THROWS_WITH(bus::require_money(body, "huge", money{}, bus::max_amount),
+                      Catch::Contains("out of range"));
     CHECK_THROWS_AS(bus::require_money(body, "x", money{}, bus::max_amount), bus::poison_message);
     CHECK_THROWS_AS(bus::require_money(body, "n", money{}, bus::max_amount), bus::poison_message);
-    CHECK_THROWS_WITH(bus::require_money(body, "missing", money{}, bus::max_amount), Catch::Contains("missing"));
+    CHECK_THROWS_WITH(bus::require_money(body, "missing", money{}, bus::max_amount),
+                      Catch::Contains("missing"));
 }
 
-TEST_CASE("unit: encode_envelope writes the common fields first, then the event's, as compact JSON", "[unit]") {
+TEST_CASE("unit: encode_envelope writes the common fields first, then the event's, as compact JSON",
+          "[unit]") {
     const bus::outgoing_envelope e{message_id, event, "2026-11-21T10:00:00.123Z", application_id, "req-1"};
     json::object fields;
     fields["pan_number_encrypted"] = "AAECAwQFBgcICQoLDA0ODw==";
@@ -236,17 +244,19 @@ TEST_CASE("unit: encode_envelope writes the common fields first, then the event'
     fields["loan_type"] = nullptr;
     // Byte for byte what api and credit wrote by hand before there was an encoder.
     CHECK(bus::encode_envelope(e, fields) ==
-          std::string("{\"message_id\":\"9b2f3c1e-4d5a-4b6c-8d7e-0f1a2b3c4d5e\",\"message_version\":1,"
-                      "\"event_type\":\"loan_application_submitted\",\"occurred_at\":\"2026-11-21T10:00:00.123Z\","
-                      "\"application_id\":\"3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70\",\"request_id\":\"req-1\","
-                      "\"pan_number_encrypted\":\"AAECAwQFBgcICQoLDA0ODw==\",\"pan_key_id\":\"k1\","
-                      "\"monthly_income_inr\":\"75000.00\",\"loan_amount_inr\":\"500000.50\",\"loan_type\":null}"));
+          std::string(
+              "{\"message_id\":\"9b2f3c1e-4d5a-4b6c-8d7e-0f1a2b3c4d5e\",\"message_version\":1,"
+              "\"event_type\":\"loan_application_submitted\",\"occurred_at\":\"2026-11-21T10:00:00.123Z\","
+              "\"application_id\":\"3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70\",\"request_id\":\"req-1\","
+              "\"pan_number_encrypted\":\"AAECAwQFBgcICQoLDA0ODw==\",\"pan_key_id\":\"k1\","
+              "\"monthly_income_inr\":\"75000.00\",\"loan_amount_inr\":\"500000.50\",\"loan_type\":null}"));
     // An empty request id is written as "", and no fields at all is a valid message too.
     const bus::outgoing_envelope bare{message_id, event, "2026-11-21T10:00:00.123Z", application_id, ""};
     CHECK(bus::encode_envelope(bare, {}) ==
-          std::string("{\"message_id\":\"9b2f3c1e-4d5a-4b6c-8d7e-0f1a2b3c4d5e\",\"message_version\":1,"
-                      "\"event_type\":\"loan_application_submitted\",\"occurred_at\":\"2026-11-21T10:00:00.123Z\","
-                      "\"application_id\":\"3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70\",\"request_id\":\"\"}"));
+          std::string(
+              "{\"message_id\":\"9b2f3c1e-4d5a-4b6c-8d7e-0f1a2b3c4d5e\",\"message_version\":1,"
+              "\"event_type\":\"loan_application_submitted\",\"occurred_at\":\"2026-11-21T10:00:00.123Z\","
+              "\"application_id\":\"3f1c0b9e-8a3e-4c55-9a43-2a8d2c1f9b70\",\"request_id\":\"\"}"));
 }
 
 TEST_CASE("unit: decode_envelope reads back what encode_envelope wrote", "[unit]") {
@@ -277,7 +287,8 @@ TEST_CASE("unit: headers_for gives the bus headers of an event in their fixed or
     CHECK(bus::headers_for(message_id, event, "")[3].second.empty());
 }
 
-TEST_CASE("unit: the dead-letter topic names are the bus's dead-letter topics of the event topics", "[unit]") {
+TEST_CASE("unit: the dead-letter topic names are the bus's dead-letter topics of the event topics",
+          "[unit]") {
     namespace events = prequal::events;
     CHECK(bus::dlq_topic(events::submitted_topic) == events::submitted_dlq_topic);
     CHECK(bus::dlq_topic(events::credit_reports_topic) == events::credit_reports_dlq_topic);

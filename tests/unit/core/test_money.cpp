@@ -1,7 +1,7 @@
 // core::money: JSON-number parsing without floating point, 2-decimal formatting, half-away rounding.
-#include <catch2/catch.hpp>
-
 #include <prequal/core/money.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <limits>

@@ -1,8 +1,8 @@
 // credit::compute_score and its parts: reference PANs, income/loan-type adjustments at their exact
 // boundaries, the deterministic jitter and clamping to 300..900.
-#include <catch2/catch.hpp>
-
 #include <prequal/credit/score.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <cctype>
 #include <cstdint>
@@ -65,13 +65,13 @@ TEST_CASE("unit: base score adjusts for income at its exact boundaries and for t
         int expected;
     };
     const std::vector<row> rows{
-        {5'000'000, "", 650},           // 50000.00: neutral band
-        {7'500'000, "", 650},           // exactly 75000.00: not > 75000
-        {7'500'001, "", 690},           // 75000.01
-        {10'000'000'000, "", 690},      // 100000000.00
-        {3'000'000, "", 650},           // exactly 30000.00: not < 30000
-        {2'999'999, "", 630},           // 29999.99
-        {0, "", 630},                   // zero income
+        {5'000'000, "", 650},       // 50000.00: neutral band
+        {7'500'000, "", 650},       // exactly 75000.00: not > 75000
+        {7'500'001, "", 690},       // 75000.01
+        {10'000'000'000, "", 690},  // 100000000.00
+        {3'000'000, "", 650},       // exactly 30000.00: not < 30000
+        {2'999'999, "", 630},       // 29999.99
+        {0, "", 630},               // zero income
         {5'000'000, "PERSONAL", 640},
         {5'000'000, "HOME", 660},
         {5'000'000, "AUTO", 650},
@@ -80,7 +80,7 @@ TEST_CASE("unit: base score adjusts for income at its exact boundaries and for t
         {2'999'999, "PERSONAL", 620},
         {2'999'999, "HOME", 640},
         {2'999'999, "AUTO", 630},
-        {5'000'000, "home", 650},       // not a loan type: no adjustment
+        {5'000'000, "home", 650},  // not a loan type: no adjustment
     };
     for (const auto& r : rows) {
         INFO("income paise " << r.income_paise << " type '" << r.type << "'");
@@ -90,7 +90,7 @@ TEST_CASE("unit: base score adjusts for income at its exact boundaries and for t
 
 TEST_CASE("unit: compute_score is the base score plus the id's jitter", "[unit]") {
     const std::vector<std::pair<std::int64_t, const char*>> inputs{
-        {7'500'000, ""}, {7'500'001, ""}, {3'000'000, ""}, {2'999'999, ""},
+        {7'500'000, ""},         {7'500'001, ""},     {3'000'000, ""},     {2'999'999, ""},
         {5'000'000, "PERSONAL"}, {5'000'000, "HOME"}, {5'000'000, "AUTO"}, {7'500'001, "HOME"}};
     for (const auto& id : sample_ids(50)) {
         for (const auto& [income, type] : inputs) {
@@ -116,7 +116,8 @@ TEST_CASE("unit: jitter stays within -5..+5, is deterministic and varies across 
     CHECK(seen.size() == 11);
     // Scores of different applications with the same inputs differ too.
     std::set<int> scores;
-    for (const auto& id : sample_ids(200)) scores.insert(credit::compute_score("PQRST1234Z", paise(5'000'000), "", id));
+    for (const auto& id : sample_ids(200))
+        scores.insert(credit::compute_score("PQRST1234Z", paise(5'000'000), "", id));
     CHECK(scores.size() > 1);
     CHECK(*scores.begin() >= 645);
     CHECK(*scores.rbegin() <= 655);
@@ -137,8 +138,16 @@ TEST_CASE("unit: clamp_score bounds scores to 300..900", "[unit]") {
     struct row {
         int in, out;
     };
-    for (const auto& r : std::vector<row>{{-1000, 300}, {0, 300}, {299, 300}, {300, 300}, {301, 301},
-                                          {650, 650}, {899, 899}, {900, 900}, {901, 900}, {5000, 900}}) {
+    for (const auto& r : std::vector<row>{{-1000, 300},
+                                          {0, 300},
+                                          {299, 300},
+                                          {300, 300},
+                                          {301, 301},
+                                          {650, 650},
+                                          {899, 899},
+                                          {900, 900},
+                                          {901, 900},
+                                          {5000, 900}}) {
         INFO(r.in);
         CHECK(credit::clamp_score(r.in) == r.out);
     }
@@ -147,8 +156,13 @@ TEST_CASE("unit: clamp_score bounds scores to 300..900", "[unit]") {
 }
 
 TEST_CASE("unit: compute_score always lies within 300..900", "[unit]") {
-    const std::vector<money> incomes{money{}, paise(1), paise(2'999'999), paise(3'000'000), paise(7'500'000),
-                                     paise(7'500'001), money::from_rupees(100'000'000)};
+    const std::vector<money> incomes{money{},
+                                     paise(1),
+                                     paise(2'999'999),
+                                     paise(3'000'000),
+                                     paise(7'500'000),
+                                     paise(7'500'001),
+                                     money::from_rupees(100'000'000)};
     for (const auto& id : sample_ids(300)) {
         for (const auto income : incomes) {
             for (const char* type : {"", "PERSONAL", "HOME", "AUTO"}) {

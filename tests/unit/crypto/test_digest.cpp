@@ -1,7 +1,7 @@
 // sha256_hex: FIPS 180-2 known answers, lowercase hex, and every byte of the input (NULs too) counts.
-#include <catch2/catch.hpp>
-
 #include <prequal/crypto/digest.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <string>
 #include <string_view>

@@ -1,7 +1,7 @@
 // The embedded default's key file: created 0600, re-read unchanged, refused when others can read it.
-#include <catch2/catch.hpp>
-
 #include <prequal/crypto/keys.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,8 +1,8 @@
 // Key parsing (--encryption-keys, --pan-index-key), generation, formatting, base64, constant-time equality.
-#include <catch2/catch.hpp>
-
 #include <prequal/crypto/keys.hpp>
 #include <prequal/crypto/pan_index.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <ctime>
 #include <string>

@@ -1,8 +1,8 @@
 // pan_cipher: round trips, fresh nonces, tamper detection, key rotation and key-ring validation.
-#include <catch2/catch.hpp>
-
 #include <prequal/crypto/keys.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <string>

@@ -1,7 +1,7 @@
 // pan_index: HMAC-SHA256 known answers, determinism and dependence on the key.
-#include <catch2/catch.hpp>
-
 #include <prequal/crypto/pan_index.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <numeric>
 #include <string>

@@ -1,8 +1,8 @@
 // decision::decide: the score threshold, the exact income × 48 versus loan comparison, the maximum
 // approved amount and the reason texts of the contract.
-#include <catch2/catch.hpp>
-
 #include <prequal/decision/decide.hpp>
+
+#include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <string>
@@ -56,13 +56,13 @@ TEST_CASE("unit: income × 48 against the loan decides approval exactly, to the 
         const char* status;
     };
     const std::vector<row> rows{
-        {1'000'000, 48'000'000, "MANUAL_REVIEW"},          // 10000.00 × 48 == 480000.00
-        {1'000'001, 48'000'000, "PRE_APPROVED"},           // one paisa more income
-        {1'000'000, 47'999'999, "PRE_APPROVED"},           // one paisa less loan
-        {1'000'000, 48'000'001, "MANUAL_REVIEW"},          // one paisa more loan
-        {1, 48, "MANUAL_REVIEW"},                          // 0.01 × 48 == 0.48
+        {1'000'000, 48'000'000, "MANUAL_REVIEW"},  // 10000.00 × 48 == 480000.00
+        {1'000'001, 48'000'000, "PRE_APPROVED"},   // one paisa more income
+        {1'000'000, 47'999'999, "PRE_APPROVED"},   // one paisa less loan
+        {1'000'000, 48'000'001, "MANUAL_REVIEW"},  // one paisa more loan
+        {1, 48, "MANUAL_REVIEW"},                  // 0.01 × 48 == 0.48
         {1, 47, "PRE_APPROVED"},
-        {0, 1, "MANUAL_REVIEW"},                           // zero income never approves
+        {0, 1, "MANUAL_REVIEW"},  // zero income never approves
         {0, 10'000'000'000, "MANUAL_REVIEW"},
         {10'000'000'000, 10'000'000'000, "PRE_APPROVED"},  // 100000000 each: largest values
         // 10416.67 × 48 = 500000.16 > 500000 although 10416.67 is loan/48 rounded; 10416.66 × 48 < 500000.

@@ -4,13 +4,14 @@
 #include <boost/asio/detached.hpp>
 
 #include <arpa/inet.h>
-#include <cerrno>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdexcept>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
 
 namespace prequal::http::test {
 

@@ -182,9 +182,10 @@ TEST_CASE("unit: http: a slow-loris client dribbling header bytes is closed", "[
               .value() == 0);
 }
 
-TEST_CASE("unit: http: connections over max_connections are closed right away while every open one is "
-          "mid-request",
-          "[unit][http]") {
+TEST_CASE(
+    "unit: http: connections over max_connections are closed right away while every open one is "
+    "mid-request",
+    "[unit][http]") {
     auto routes = basic_router();
     server_options opts;
     opts.max_connections = 2;

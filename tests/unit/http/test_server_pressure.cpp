@@ -91,9 +91,10 @@ server_options capped() {
 
 }  // namespace
 
-TEST_CASE("unit: http: at max_connections the longest-idle keep-alive connections are closed to admit new "
-          "ones",
-          "[unit][http]") {
+TEST_CASE(
+    "unit: http: at max_connections the longest-idle keep-alive connections are closed to admit new "
+    "ones",
+    "[unit][http]") {
     auto routes = basic_router();
     live_server srv(capped(), dispatch_to(routes));
 
@@ -136,9 +137,10 @@ TEST_CASE("unit: http: at max_connections the longest-idle keep-alive connection
     CHECK(shed_count(srv) == 50);
 }
 
-TEST_CASE("unit: http: a connection in the middle of a request head is never shed, and with all of them "
-          "mid-head a new connection is refused",
-          "[unit][http]") {
+TEST_CASE(
+    "unit: http: a connection in the middle of a request head is never shed, and with all of them "
+    "mid-head a new connection is refused",
+    "[unit][http]") {
     auto routes = basic_router();
     auto opts = capped();
     opts.read_timeout = 60s;  // ample for the whole test on a loaded machine: only shedding may close them
@@ -223,9 +225,10 @@ TEST_CASE("unit: http: descriptors and memory stay bounded while new connections
     CHECK(rss_growth_kib < 8 * 1024);
 }
 
-TEST_CASE("unit: http: a new connection that has sent nothing is closed at the cap only when no keep-alive "
-          "connection is idle",
-          "[unit][http]") {
+TEST_CASE(
+    "unit: http: a new connection that has sent nothing is closed at the cap only when no keep-alive "
+    "connection is idle",
+    "[unit][http]") {
     auto routes = basic_router();
     server_options opts;
     opts.max_connections = 2;
@@ -289,8 +292,7 @@ TEST_CASE("unit: http: on a multi-threaded io_context, clients churning past the
     CHECK(idle_count(srv) == 0);
 }
 
-TEST_CASE("unit: http: an idle keep-alive connection holds a few KiB, not its last request",
-          "[unit][http]") {
+TEST_CASE("unit: http: an idle keep-alive connection holds a few KiB, not its last request", "[unit][http]") {
     // A large request and a small answer, so that only the server side holds large buffers.
     router routes;
     routes.add("POST", "/size", [](request& req) -> boost::asio::awaitable<response> {
@@ -301,7 +303,8 @@ TEST_CASE("unit: http: an idle keep-alive connection holds a few KiB, not its la
     live_server srv({}, dispatch_to(routes));
     const std::string body(60 * 1024, 'b');
     const std::string request =
-        "POST /size HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        "POST /size HTTP/1.1\r\nHost: h\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+        body;
     const auto post_and_stay = [&](raw_client& c) {
         if (!c.send(request)) return false;
         auto reply = c.read_response();

@@ -30,7 +30,8 @@ using namespace std::chrono_literals;
 namespace {
 
 std::filesystem::path sql_dir() {
-    const char* env = std::getenv("PREQUAL_SQL_DIR");  // NOLINT(concurrency-mt-unsafe): read before any thread
+    const char* env =
+        std::getenv("PREQUAL_SQL_DIR");  // NOLINT(concurrency-mt-unsafe): read before any thread
     return env != nullptr ? env : PREQUAL_TEST_SQL_DIR;
 }
 
@@ -40,32 +41,40 @@ awaitable<std::unique_ptr<pg::connection>> connect(const std::string& conninfo) 
 
 // Shared buffers read (hit or not) by every statement since the last reset, the reset itself excluded.
 awaitable<std::int64_t> blocks_read(pg::connection& c) {
-    auto r = co_await c.execute({"", "SELECT coalesce(sum(shared_blks_hit + shared_blks_read), 0)::bigint "
-                                     "FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"});
+    auto r = co_await c.execute({"",
+                                 "SELECT coalesce(sum(shared_blks_hit + shared_blks_read), 0)::bigint "
+                                 "FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"});
     co_return r.get_int(0, 0);
 }
 
 }  // namespace
 
-TEST_CASE("outbox: a claim-publish-mark cycle reads a bounded number of buffers behind 100,000 dead and 20,000 waiting events",
-          "[outbox][pg]") {
-    scratch_cluster db{"shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = 'all'", ""};
+TEST_CASE(
+    "outbox: a claim-publish-mark cycle reads a bounded number of buffers behind 100,000 dead and 20,000 "
+    "waiting events",
+    "[outbox][pg]") {
+    scratch_cluster db{"shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = 'all'",
+                       ""};
     run_coro([&]() -> awaitable<void> {
         auto admin = co_await connect(db.conninfo());
         co_await pg::migrate(*admin, sql_dir());
         co_await admin->execute_script("CREATE EXTENSION pg_stat_statements");
-        // 120,000 events of distinct aggregates, due one every 100 ms over the last ~3.5 hours (oldest first).
+        // 120,000 events of distinct aggregates, one due every 100 ms over the last 3.5 hours (oldest first).
         co_await admin->execute_script(
-            "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, payload, next_attempt_at)"
+            "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, payload, "
+            "next_attempt_at)"
             " SELECT gen_random_uuid(), 'key-' || i, 'backlog_test', 'tested', repeat('x', 300),"
-            " now() - interval '4 hours' + i * interval '100 milliseconds' FROM generate_series(1, 120000) i");
+            " now() - interval '4 hours' + i * interval '100 milliseconds' FROM generate_series(1, 120000) "
+            "i");
         co_await admin->execute_script("VACUUM ANALYZE outbox_events");
 
         // An open snapshot from before the first 100,000 were published: their dead index entries stay.
         auto holder = co_await connect(db.conninfo());
-        co_await holder->execute_script("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM outbox_events");
+        co_await holder->execute_script(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM outbox_events");
         co_await admin->execute_script(
-            "UPDATE outbox_events SET published_at = now() WHERE id IN (SELECT id FROM outbox_events ORDER BY id"
+            "UPDATE outbox_events SET published_at = now() WHERE id IN (SELECT id FROM outbox_events ORDER "
+            "BY id"
             " LIMIT 100000)");
 
         auto ex = co_await boost::asio::this_coro::executor;
@@ -89,9 +98,9 @@ TEST_CASE("outbox: a claim-publish-mark cycle reads a bounded number of buffers 
             const std::int64_t blocks = co_await blocks_read(*admin);
             INFO("cycle " << cycle << ": " << blocks << " buffers for " << published << " events");
             CHECK(published == 100);
-            // ~25 buffers per event (index probes, heap, the update's index entries). Walking the 100,000 dead
-            // entries from the head of the queue, as the claim did before issue 9, adds ~5,600 (one heap page
-            // per run of dead entries on it) and grows with them.
+            // ~25 buffers per event (index probes, heap, the update's index entries). Walking the 100,000
+            // dead entries from the head of the queue, as the claim did before issue 9, adds ~5,600 (one heap
+            // page per run of dead entries on it) and grows with them.
             CHECK(blocks < 4000);
         }
         co_await holder->execute_script("COMMIT");

@@ -209,9 +209,7 @@ TEST_CASE("unit: pg pool counts only consecutive statement timeouts and drops id
         auto c1 = co_await p.acquire();
         auto c2 = co_await p.acquire();
         auto c3 = co_await p.acquire();
-        {
-            auto c4 = co_await p.acquire();
-        }
+        { auto c4 = co_await p.acquire(); }
         REQUIRE(p.idle() == 1);
 
         // A lone slow statement on a live server: its connection is discarded, the circuit stays closed,

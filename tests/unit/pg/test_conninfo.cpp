@@ -12,10 +12,10 @@
 #include <optional>
 
 namespace pg = prequal::pg;
+using boost::asio::awaitable;
 using prequal::test::connect_to;
 using prequal::test::pg_harness;
 using prequal::test::run_coro;
-using boost::asio::awaitable;
 
 namespace {
 
@@ -45,8 +45,10 @@ public:
         setenv(name, value, 1);
     }
     ~scoped_env() {
-        if (old_) setenv(name_, old_->c_str(), 1);
-        else unsetenv(name_);
+        if (old_)
+            setenv(name_, old_->c_str(), 1);
+        else
+            unsetenv(name_);
     }
     scoped_env(const scoped_env&) = delete;
     scoped_env& operator=(const scoped_env&) = delete;
@@ -143,9 +145,10 @@ TEST_CASE("unit: pg connection sends the server-side keepalive settings to the b
     run_coro([&]() -> awaitable<void> {
         auto conn = co_await connect_to(db);
         auto r = co_await conn->execute(
-            {"", "SELECT count(*) FROM pg_settings WHERE source = 'client' AND name IN "
-                 "('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', "
-                 "'tcp_user_timeout')"});
+            {"",
+             "SELECT count(*) FROM pg_settings WHERE source = 'client' AND name IN "
+             "('tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', "
+             "'tcp_user_timeout')"});
         CHECK(r.get_int(0, 0) == 4);
     });
 }

@@ -75,11 +75,12 @@ TEST_CASE("unit: pg params turn numbers, amounts and optionals into text or NULL
         auto conn = co_await connect_to(db);
         const std::optional<std::string> absent;
         const std::optional<int> five = 5;
-        auto args = pg::args(42, std::int64_t{-9000000000}, prequal::core::money::from_paise(-12345), absent, five,
-                             pg::param{}, std::nullopt, "text");
-        auto r = co_await conn->execute({"", "SELECT $1::int AS a, $2::bigint AS b, $3::numeric AS c,"
-                                             " $4::text IS NULL AS d, $5::int AS e, $6::text IS NULL AS f,"
-                                             " $7::text IS NULL AS g, $8 AS h"},
+        auto args = pg::args(42, std::int64_t{-9000000000}, prequal::core::money::from_paise(-12345), absent,
+                             five, pg::param{}, std::nullopt, "text");
+        auto r = co_await conn->execute({"",
+                                         "SELECT $1::int AS a, $2::bigint AS b, $3::numeric AS c,"
+                                         " $4::text IS NULL AS d, $5::int AS e, $6::text IS NULL AS f,"
+                                         " $7::text IS NULL AS g, $8 AS h"},
                                         std::move(args));
         REQUIRE(r.rows() == 1);
         CHECK(r.get(0, 0) == "42");

@@ -30,11 +30,13 @@ struct account_row {
     money balance;
     std::optional<std::string> note;
     std::optional<std::int64_t> closed_by;
-    static constexpr auto columns = std::tuple{
-        pg::col("id", &account_row::id),           pg::col("owner", &account_row::owner),
-        pg::col("active", &account_row::active),   pg::col("tier", &account_row::tier),
-        pg::col("balance", &account_row::balance), pg::col("note", &account_row::note),
-        pg::col("closed_by", &account_row::closed_by)};
+    static constexpr auto columns = std::tuple{pg::col("id", &account_row::id),
+                                               pg::col("owner", &account_row::owner),
+                                               pg::col("active", &account_row::active),
+                                               pg::col("tier", &account_row::tier),
+                                               pg::col("balance", &account_row::balance),
+                                               pg::col("note", &account_row::note),
+                                               pg::col("closed_by", &account_row::closed_by)};
 };
 
 struct id_row {
@@ -74,7 +76,9 @@ pg::error decode_error(Decode decode) {
     throw std::logic_error("unreachable");
 }
 
-bool says(const pg::error& e, const std::string& text) { return std::string(e.what()).find(text) != std::string::npos; }
+bool says(const pg::error& e, const std::string& text) {
+    return std::string(e.what()).find(text) != std::string::npos;
+}
 
 }  // namespace
 
@@ -84,10 +88,11 @@ TEST_CASE("unit: pg rows decode by column name whatever the column order", "[uni
         auto conn = co_await connect_to(db);
         // Columns in another order than the struct's, plus one the struct does not list.
         auto r = co_await conn->execute(
-            {"", "SELECT note, 'ignored' AS extra, balance, tier, closed_by, active, owner, id FROM (VALUES"
-                 " (2::bigint, 'bob', false, 3, 0.50::numeric(12,2), 'vip', 7::bigint),"
-                 " (1::bigint, 'alice', true, -1, 120000.00::numeric(12,2), NULL, NULL)"
-                 ") AS t(id, owner, active, tier, balance, note, closed_by) ORDER BY id"});
+            {"",
+             "SELECT note, 'ignored' AS extra, balance, tier, closed_by, active, owner, id FROM (VALUES"
+             " (2::bigint, 'bob', false, 3, 0.50::numeric(12,2), 'vip', 7::bigint),"
+             " (1::bigint, 'alice', true, -1, 120000.00::numeric(12,2), NULL, NULL)"
+             ") AS t(id, owner, active, tier, balance, note, closed_by) ORDER BY id"});
         const auto rows = r.rows_as<account_row>();
         REQUIRE(rows.size() == 2);
         CHECK(rows[0].id == 1);
@@ -127,7 +132,8 @@ TEST_CASE("unit: pg one_as wants exactly one row, maybe_one_as at most one", "[u
 
         auto two = co_await conn->execute({"", "SELECT generate_series(1, 2)::bigint AS id"});
         CHECK(says(decode_error([&] { two.one_as<id_row>(); }), "2 rows where exactly one was expected"));
-        CHECK(says(decode_error([&] { two.maybe_one_as<id_row>(); }), "2 rows where at most one was expected"));
+        CHECK(
+            says(decode_error([&] { two.maybe_one_as<id_row>(); }), "2 rows where at most one was expected"));
     });
 }
 
@@ -157,13 +163,15 @@ TEST_CASE("unit: pg rows name the column that is missing, NULL or unparsable", "
         CHECK(says(decode_error([&] { empty_text.one_as<id_row>(); }), "column \"id\" is not an integer"));
 
         auto big = co_await conn->execute({"", "SELECT 3000000000::bigint AS tier"});
-        CHECK(says(decode_error([&] { big.one_as<tier_row>(); }), "column \"tier\" is not an integer within int range"));
+        CHECK(says(decode_error([&] { big.one_as<tier_row>(); }),
+                   "column \"tier\" is not an integer within int range"));
 
         auto yes = co_await conn->execute({"", "SELECT 'yes' AS active"});
         CHECK(says(decode_error([&] { yes.one_as<flag_row>(); }), "column \"active\" is not a boolean"));
 
         auto paise = co_await conn->execute({"", "SELECT 1.005 AS balance"});
-        CHECK(says(decode_error([&] { paise.one_as<balance_row>(); }), "column \"balance\" is not an exact amount"));
+        CHECK(says(decode_error([&] { paise.one_as<balance_row>(); }),
+                   "column \"balance\" is not an exact amount"));
 
         auto null_text = co_await conn->execute({"", "SELECT NULL::text AS owner"});
         CHECK(says(decode_error([&] { null_text.one_as<owner_row>(); }), "column \"owner\" is NULL"));

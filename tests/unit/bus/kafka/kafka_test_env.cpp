@@ -71,13 +71,16 @@ kafka_bus_options test_options(const test::kafka_mock& mock) {
     return o;
 }
 
-std::unique_ptr<message_bus> with_topics(test::kafka_mock& mock, std::unique_ptr<message_bus> inner, int partitions) {
+std::unique_ptr<message_bus> with_topics(test::kafka_mock& mock, std::unique_ptr<message_bus> inner,
+                                         int partitions) {
     return std::make_unique<topic_creating_bus>(mock, std::move(inner), partitions);
 }
 
-std::unique_ptr<message_bus> make_test_bus(test::kafka_mock& mock, asio::any_io_executor ex, kafka_bus_options options,
-                                           core::metrics_registry& metrics, int partitions) {
-    return with_topics(mock, make_kafka_bus(std::move(ex), std::move(options), quiet_logger(), metrics), partitions);
+std::unique_ptr<message_bus> make_test_bus(test::kafka_mock& mock, asio::any_io_executor ex,
+                                           kafka_bus_options options, core::metrics_registry& metrics,
+                                           int partitions) {
+    return with_topics(mock, make_kafka_bus(std::move(ex), std::move(options), quiet_logger(), metrics),
+                       partitions);
 }
 
 bus_contract_env kafka_env() {

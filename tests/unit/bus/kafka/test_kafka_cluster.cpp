@@ -7,7 +7,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -25,8 +24,9 @@ constexpr auto deadline = std::chrono::seconds(28);
 
 }  // namespace
 
-TEST_CASE("unit: kafka bus completes publishes made while the broker was down once it is back, losing nothing",
-          "[unit][bus][kafka]") {
+TEST_CASE(
+    "unit: kafka bus completes publishes made while the broker was down once it is back, losing nothing",
+    "[unit][bus][kafka]") {
     test::kafka_mock mock(1);
     asio::io_context ioc;
     core::metrics_registry metrics;
@@ -55,7 +55,8 @@ TEST_CASE("unit: kafka bus completes publishes made while the broker was down on
                 asio::co_spawn(
                     ex,
                     [&, i]() -> asio::awaitable<void> {
-                        co_await bus->publish(make_message(topic, "k" + std::to_string(i), "during-" + std::to_string(i)));
+                        co_await bus->publish(
+                            make_message(topic, "k" + std::to_string(i), "during-" + std::to_string(i)));
                         ++completed;
                     },
                     [&](std::exception_ptr e) {
@@ -118,7 +119,8 @@ TEST_CASE("unit: kafka bus becomes healthy without publishing once a broker answ
     CHECK(healthy);
 }
 
-TEST_CASE("unit: kafka bus fails a publish with librdkafka's reason when delivery times out", "[unit][bus][kafka]") {
+TEST_CASE("unit: kafka bus fails a publish with librdkafka's reason when delivery times out",
+          "[unit][bus][kafka]") {
     test::kafka_mock mock(1);
     asio::io_context ioc;
     core::metrics_registry metrics;

@@ -12,7 +12,6 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
-
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -71,7 +70,8 @@ TEST_CASE("unit: kafka bus sends key and headers as the Kafka key and headers an
 
     const auto records = mock.read_topic(topic, 2);
     REQUIRE(records.size() == 2);
-    const auto ours = std::find_if(records.begin(), records.end(), [&](const auto& r) { return r.key == out.key; });
+    const auto ours =
+        std::find_if(records.begin(), records.end(), [&](const auto& r) { return r.key == out.key; });
     REQUIRE(ours != records.end());
     CHECK(ours->value == out.payload);
     CHECK(ours->headers == out.headers);
@@ -83,14 +83,16 @@ TEST_CASE("unit: kafka bus sends key and headers as the Kafka key and headers an
     CHECK(back->payload == out.payload);
     CHECK(back->headers == out.headers);
     CHECK(back->delivery_attempt == 1);
-    const auto raw = std::find_if(seen.begin(), seen.end(), [&](const auto& m) { return m.key == "other-key"; });
+    const auto raw =
+        std::find_if(seen.begin(), seen.end(), [&](const auto& m) { return m.key == "other-key"; });
     REQUIRE(raw != seen.end());
     CHECK(raw->header("message_id") == "raw-1");
     CHECK(raw->header("event_type") == "x");
 }
 
-TEST_CASE("unit: kafka bus dead-letters a poison message at once with reason headers and the partition flows on",
-          "[unit][bus][kafka]") {
+TEST_CASE(
+    "unit: kafka bus dead-letters a poison message at once with reason headers and the partition flows on",
+    "[unit][bus][kafka]") {
     auto& mock = shared_mock();
     asio::io_context ioc;
     core::metrics_registry metrics;
@@ -135,8 +137,8 @@ TEST_CASE("unit: kafka bus dead-letters a poison message at once with reason hea
     CHECK(dead[0].header("dlq_attempts") == "1");
     // All three were acknowledged (the poison one through its dead letter) and committed at stop().
     CHECK(mock.committed_offset(group, topic, 0) == 3);
-    CHECK(metrics.get_counter("bus_messages_dead_lettered_total", "", {{"topic", topic}, {"group", group}}).value() ==
-          1);
+    CHECK(metrics.get_counter("bus_messages_dead_lettered_total", "", {{"topic", topic}, {"group", group}})
+              .value() == 1);
 }
 
 namespace {
@@ -233,7 +235,8 @@ TEST_CASE("unit: kafka bus pauses a partition whose local queue is full and resu
     run_bus(
         ioc, *bus,
         [&]() -> asio::awaitable<void> {
-            for (int i = 0; i < n; ++i) co_await bus->publish(make_message(topic, "k" + std::to_string(i), std::to_string(i)));
+            for (int i = 0; i < n; ++i)
+                co_await bus->publish(make_message(topic, "k" + std::to_string(i), std::to_string(i)));
             REQUIRE(co_await wait_until([&] { return !seen.empty(); }, 20s));
             // Without pausing, librdkafka would hand over all 40 records within this second.
             for (int i = 0; i < 100; ++i) {
@@ -251,7 +254,8 @@ TEST_CASE("unit: kafka bus pauses a partition whose local queue is full and resu
     CHECK(max_pending <= 2 * options.max_buffered);
 }
 
-TEST_CASE("unit: kafka bus reports consumer lag per partition from librdkafka statistics", "[unit][bus][kafka]") {
+TEST_CASE("unit: kafka bus reports consumer lag per partition from librdkafka statistics",
+          "[unit][bus][kafka]") {
     auto& mock = shared_mock();
     asio::io_context ioc;
     core::metrics_registry metrics;
@@ -265,13 +269,15 @@ TEST_CASE("unit: kafka bus reports consumer lag per partition from librdkafka st
         ++handled;
         co_return;
     });
-    core::gauge& lag = metrics.get_gauge("kafka_consumer_lag", "", {{"topic", topic}, {"partition", "0"}, {"group", group}});
+    core::gauge& lag =
+        metrics.get_gauge("kafka_consumer_lag", "", {{"topic", topic}, {"partition", "0"}, {"group", group}});
     bool lag_while_blocked = false;
     bool lag_after = false;
     run_bus(
         ioc, *bus,
         [&]() -> asio::awaitable<void> {
-            for (int i = 0; i < 10; ++i) co_await bus->publish(make_message(topic, "app-1", std::to_string(i)));
+            for (int i = 0; i < 10; ++i)
+                co_await bus->publish(make_message(topic, "app-1", std::to_string(i)));
             // 0..4 committed, 5 blocked: five records between the committed offset and the end.
             lag_while_blocked = co_await wait_until([&] { return lag.value() == 5; }, 15s);
             gate.cancel();

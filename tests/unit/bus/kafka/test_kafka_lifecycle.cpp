@@ -8,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
-
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
@@ -24,14 +23,17 @@ constexpr auto deadline = std::chrono::seconds(25);
 
 }  // namespace
 
-TEST_CASE("unit: kafka bus refuses publish after stop, subscribe after run, and returns from run when stopped first",
-          "[unit][bus][kafka]") {
+TEST_CASE(
+    "unit: kafka bus refuses publish after stop, subscribe after run, and returns from run when stopped "
+    "first",
+    "[unit][bus][kafka]") {
     auto& mock = shared_mock();
     asio::io_context ioc;
     core::metrics_registry metrics;
     auto bus = make_test_bus(mock, ioc.get_executor(), test_options(mock), metrics);
     const auto topic = unique_name("edges");
-    bus->subscribe(topic, unique_name("group"), [](const bus::message&) -> asio::awaitable<void> { co_return; });
+    bus->subscribe(topic, unique_name("group"),
+                   [](const bus::message&) -> asio::awaitable<void> { co_return; });
     CHECK(bus->durable());
     bus->stop();
     bool publish_refused = false;
@@ -47,8 +49,9 @@ TEST_CASE("unit: kafka bus refuses publish after stop, subscribe after run, and 
         deadline);
     CHECK(publish_refused);
     CHECK_FALSE(bus->healthy());
-    CHECK_THROWS_AS(bus->subscribe(topic, "late", [](const bus::message&) -> asio::awaitable<void> { co_return; }),
-                    std::logic_error);
+    CHECK_THROWS_AS(
+        bus->subscribe(topic, "late", [](const bus::message&) -> asio::awaitable<void> { co_return; }),
+        std::logic_error);
 }
 
 TEST_CASE("unit: kafka bus treats cancelling run as stop and still waits for the in-flight handler",
@@ -100,10 +103,12 @@ TEST_CASE("unit: kafka bus treats cancelling run as stop and still waits for the
     CHECK(run_returned);
     CHECK(finished_when_run_returned);
     CHECK_FALSE(bus->healthy());
-    CHECK(metrics.get_counter("bus_messages_delivered_total", "", {{"topic", topic}, {"group", group}}).value() == 1);
+    CHECK(metrics.get_counter("bus_messages_delivered_total", "", {{"topic", topic}, {"group", group}})
+              .value() == 1);
 }
 
-TEST_CASE("unit: kafka bus rejects librdkafka properties it does not accept, naming them", "[unit][bus][kafka]") {
+TEST_CASE("unit: kafka bus rejects librdkafka properties it does not accept, naming them",
+          "[unit][bus][kafka]") {
     auto& mock = shared_mock();
     asio::io_context ioc;
     core::metrics_registry metrics;
@@ -120,5 +125,6 @@ TEST_CASE("unit: kafka bus rejects librdkafka properties it does not accept, nam
                                    [](const bus::message&) -> asio::awaitable<void> { co_return; }),
                     std::invalid_argument);
     options.brokers.clear();
-    CHECK_THROWS_AS(bus::make_kafka_bus(ioc.get_executor(), options, quiet_logger(), metrics), std::invalid_argument);
+    CHECK_THROWS_AS(bus::make_kafka_bus(ioc.get_executor(), options, quiet_logger(), metrics),
+                    std::invalid_argument);
 }

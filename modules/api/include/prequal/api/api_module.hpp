@@ -31,8 +31,8 @@ struct api_dependencies {
     const crypto::pan_index& index;
     core::metrics_registry& metrics;
     core::logger log;
-    std::function<void()> on_commit;         // an outbox event was committed: wake the publisher
-    std::function<bool()> draining;          // refuse new submissions; stop sealing between batches
+    std::function<void()> on_commit;  // an outbox event was committed: wake the publisher
+    std::function<bool()> draining;   // refuse new submissions; stop sealing between batches
 };
 
 class api_module {
@@ -53,7 +53,8 @@ public:
 
     /// Seals applicant names stored in clear by versions before migration 003: `batch` rows per
     /// transaction (FOR UPDATE SKIP LOCKED, so replicas share the work) until none is left or the process
-    /// drains. Returns how many this call sealed. Throws pg::error when the database fails (the caller logs and goes on).
+    /// drains. Returns how many this call sealed. Throws pg::error when the database fails (the caller logs
+    /// and goes on).
     boost::asio::awaitable<std::int64_t> seal_legacy_applicant_names(int batch = 200);
 
 private:

@@ -22,7 +22,7 @@ struct application_request {
     std::string applicant_name;  // trimmed; empty when absent
     core::money monthly_income;
     core::money loan_amount;
-    std::string loan_type;       // "PERSONAL" | "HOME" | "AUTO" | empty when absent
+    std::string loan_type;  // "PERSONAL" | "HOME" | "AUTO" | empty when absent
 };
 
 /// The body is not JSON at all (400 MALFORMED_JSON); `reason` is safe to show.

@@ -26,7 +26,8 @@ class credit_module {
 public:
     /// `on_commit` runs after a transaction that wrote outbox events committed (wakes the publisher).
     credit_module(pg::pool& pool, const crypto::pan_cipher& cipher, core::logger log,
-                  core::metrics_registry& metrics, std::function<void()> on_commit, credit_options options = {});
+                  core::metrics_registry& metrics, std::function<void()> on_commit,
+                  credit_options options = {});
 
     /// Subscribes the handler as the module's consumer group.
     void subscribe(bus::message_bus& bus);

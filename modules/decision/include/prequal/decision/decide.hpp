@@ -19,8 +19,8 @@ std::string_view to_string(outcome o);
 
 struct decision {
     outcome status;
-    std::string reason;                           // human-readable, e.g. "CIBIL 790 >= 650 and …"
-    std::optional<core::money> max_approved;      // income × 48; none when REJECTED
+    std::string reason;                       // human-readable, e.g. "CIBIL 790 >= 650 and …"
+    std::optional<core::money> max_approved;  // income × 48; none when REJECTED
 };
 
 /// score < 650 → REJECTED; else income > loan/48 (i.e. income × 48 > loan, exactly) → PRE_APPROVED;

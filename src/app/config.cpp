@@ -119,7 +119,13 @@ po::options_description serve_options() {
         "retention-interval-seconds", po::value<long>()->default_value(in_s(defaults.retention_interval)),
         "how often the retention jobs run")(
         "bus-retention-hours", po::value<long>()->default_value(in_h(defaults.bus_retention)),
-        "bus retention: processed-message records older than this are deleted");
+        "bus retention: processed-message records older than this are deleted")(
+        "max-pending", po::value<long>()->default_value(static_cast<long>(defaults.max_pending)),
+        "admission control: POST /applications answers 503 (Retry-After) while more applications than this "
+        "are PENDING (read every second); 0 disables")(
+        "max-pending-age-seconds", po::value<long>()->default_value(defaults.max_pending_age.count()),
+        "admission control: POST /applications answers 503 (Retry-After) while the oldest PENDING "
+        "application is older than this; 0 disables");
     return d;
 }
 
@@ -164,6 +170,12 @@ void parse_modules(const std::string& text, service_config& c) {
     }
     if (!c.run_api && !c.run_credit && !c.run_decision)
         throw std::invalid_argument("--modules must name at least one module");
+}
+
+long not_negative(const po::variables_map& vm, const char* name) {
+    const long v = vm[name].as<long>();
+    if (v < 0) throw std::invalid_argument(fmt::format("--{} must be 0 (off) or positive", name));
+    return v;
 }
 
 long positive(const po::variables_map& vm, const char* name) {
@@ -301,6 +313,8 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.redrive_interval = std::chrono::seconds{positive(vm, "redrive-interval-seconds")};
     c.retention_interval = std::chrono::seconds{positive(vm, "retention-interval-seconds")};
     c.bus_retention = std::chrono::hours{positive(vm, "bus-retention-hours")};
+    c.max_pending = not_negative(vm, "max-pending");
+    c.max_pending_age = std::chrono::seconds{not_negative(vm, "max-pending-age-seconds")};
     return out;
 }
 

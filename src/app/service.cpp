@@ -6,6 +6,7 @@
 #include "open_files.hpp"
 #include "operational_routes.hpp"
 
+#include <prequal/api/admission_control.hpp>
 #include <prequal/api/api_module.hpp>
 #include <prequal/api/applications_owner.hpp>
 #include <prequal/api/openapi.hpp>
@@ -35,7 +36,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -79,6 +82,7 @@ struct service::impl {
     std::unique_ptr<pg::pool> pool;
     std::unique_ptr<bus::message_bus> bus;
     std::unique_ptr<outbox::publisher> publisher;
+    std::unique_ptr<api::admission_control> admission;  // only when this process runs the api module
     outbox::aggregate_owner applications;
     std::unique_ptr<outbox::redriver> redriver;
     std::unique_ptr<outbox::retention> retention;
@@ -149,8 +153,19 @@ asio::awaitable<void> service::impl::serve() {
     ro.stuck_after = config.stuck_after;
     ro.interval = config.redrive_interval;
     // The api module owns the applications behind the outbox's events; every process re-drives and
-    // retains them, whichever modules it runs.
-    applications = api::applications_owner(metrics);
+    // retains them, whichever modules it runs. Where the API runs, admission control reads the backlog, so
+    // it is refreshed every second there (the contract), and counted only as far as the limit needs.
+    const api::admission_limits limits{config.max_pending, config.max_pending_age};
+    std::function<void(const api::applications_backlog&)> on_backlog;
+    if (config.run_api) {
+        admission = std::make_unique<api::admission_control>(limits, log.child("admission"), metrics);
+        on_backlog = [a = admission.get()](const api::applications_backlog& b) { a->observe(b); };
+        ro.backlog_interval = std::min<std::chrono::milliseconds>(std::chrono::seconds{1}, ro.interval);
+    } else {
+        ro.backlog_interval = ro.interval;
+    }
+    applications = api::applications_owner(metrics, api::admission_control::count_cap(limits, ro.count_cap),
+                                           std::move(on_backlog));
     redriver =
         std::make_unique<outbox::redriver>(ex, *pool, applications, ro, wake, log.child("redriver"), metrics);
     outbox::retention_options rt;
@@ -185,7 +200,7 @@ asio::awaitable<void> service::impl::serve() {
     if (config.run_api) {
         api = std::make_unique<api::api_module>(
             api::api_dependencies{*pool, *cipher, *index, metrics, log.child("api"), wake,
-                                  [this] { return draining.load(); }},
+                                  [this] { return draining.load(); }, admission.get()},
             api::api_options{config.submitted_topic});
         api->register_routes(router);
     }
@@ -315,6 +330,7 @@ int service::wait() {
     s.credit.reset();
     s.retention.reset();
     s.redriver.reset();
+    s.admission.reset();
     s.publisher.reset();
     s.bus.reset();
     s.pool.reset();

@@ -1,8 +1,10 @@
 // Re-driver loop: one statement per pass finds stuck aggregates (the owner's SQL) and re-queues their events;
-// the same pass refreshes the backlog gauges that operators alert on (the owner's and the outbox's own).
+// the same pass refreshes the outbox's own backlog gauges. The owner's gauges have a loop of their own, with
+// a shorter period: admission control decides on them.
 #include <prequal/outbox/redriver.hpp>
 #include <prequal/pg/row.hpp>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -69,11 +71,13 @@ redriver::redriver(asio::any_io_executor ex, pg::pool& pool, aggregate_owner own
           metrics.get_gauge("outbox_events_dead", "Outbox events parked as dead (refreshed each pass)")},
       dead_letters_{metrics.get_gauge("dead_letters_unreplayed",
                                       "Dead letters recorded and not replayed (refreshed each pass)")},
-      timer_{ex} {}
+      timer_{ex},
+      backlog_timer_{ex} {}
 
 void redriver::stop() {
     stopping_ = true;
     timer_.cancel();
+    backlog_timer_.cancel();
 }
 
 asio::awaitable<std::int64_t> redriver::redrive_once() {
@@ -96,6 +100,10 @@ asio::awaitable<std::int64_t> redriver::redrive_once() {
 
 asio::awaitable<void> redriver::observe_backlog() {
     if (owner_.observe_backlog) co_await owner_.observe_backlog(pool_);
+    co_await observe_outbox_backlog();
+}
+
+asio::awaitable<void> redriver::observe_outbox_backlog() {
     auto args = pg::args(options_.count_cap);
     const auto r = (co_await pool_.execute(backlog, std::move(args))).one_as<backlog_row>();
     unpublished_.set(r.unpublished);
@@ -104,6 +112,11 @@ asio::awaitable<void> redriver::observe_backlog() {
 }
 
 asio::awaitable<void> redriver::run() {
+    using namespace asio::experimental::awaitable_operators;
+    co_await (redrive_loop() && owner_backlog_loop());
+}
+
+asio::awaitable<void> redriver::redrive_loop() {
     while (!stopping_) {
         timer_.expires_after(options_.interval);
         boost::system::error_code ec;
@@ -111,10 +124,32 @@ asio::awaitable<void> redriver::run() {
         if (stopping_) break;
         try {
             co_await redrive_once();
-            co_await observe_backlog();
+            co_await observe_outbox_backlog();
         } catch (const std::exception& e) {
             log_.warn("re-driving stuck applications failed; will retry", {{"error", e.what()}});
         }
+    }
+}
+
+// At once (a process starting behind a backlog must not admit work for a whole period), then every
+// backlog_interval. A failure is logged once, not every period, and the gauges keep their last values.
+asio::awaitable<void> redriver::owner_backlog_loop() {
+    if (!owner_.observe_backlog) co_return;
+    while (!stopping_) {
+        try {
+            co_await owner_.observe_backlog(pool_);
+            if (backlog_failing_) log_.info("refreshing the backlog gauges works again");
+            backlog_failing_ = false;
+        } catch (const std::exception& e) {
+            if (!backlog_failing_)
+                log_.warn("refreshing the backlog gauges failed; they keep their last values until it works",
+                          {{"error", e.what()}});
+            backlog_failing_ = true;
+        }
+        if (stopping_) break;
+        backlog_timer_.expires_after(options_.backlog_interval);
+        boost::system::error_code ec;
+        co_await backlog_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 

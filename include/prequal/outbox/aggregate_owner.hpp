@@ -27,7 +27,8 @@ struct aggregate_owner {
     /// and marked as re-driven. It walks an index and stops after $2 rows.
     std::string stuck;
 
-    /// Refreshes the owner's backlog gauges; the re-driver calls it every pass. May be empty.
+    /// Refreshes the owner's backlog gauges; the re-driver calls it at start and every backlog_interval.
+    /// Must stay cheap whatever the backlog (a capped count, an index probe). May be empty.
     std::function<boost::asio::awaitable<void>(pg::pool&)> observe_backlog;
 };
 

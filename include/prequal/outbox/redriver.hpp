@@ -1,6 +1,8 @@
 // Re-drives stuck work: an aggregate still unfinished long after its first event (lost in-memory message,
 // dead-lettered and later fixed, expired bus retention...) gets its outbox history delivered again. What
-// "unfinished" and "stuck" mean is the owning module's (outbox::aggregate_owner).
+// "unfinished" and "stuck" mean is the owning module's (outbox::aggregate_owner). It also refreshes the
+// backlog gauges: the owner's on their own, shorter period (admission control reads them), the outbox's with
+// each re-drive pass.
 #pragma once
 
 #include <prequal/core/logger.hpp>
@@ -21,8 +23,10 @@ namespace prequal::outbox {
 struct redriver_options {
     std::chrono::milliseconds stuck_after{std::chrono::minutes{5}};  // unfinished this long → re-driven
     std::chrono::milliseconds interval{std::chrono::seconds{30}};    // how often to look
-    std::chrono::milliseconds max_pause{std::chrono::hours{6}};      // cap of the per-aggregate backoff
-    std::size_t batch_size = 500;                                    // aggregates per statement
+    std::chrono::milliseconds backlog_interval{
+        std::chrono::seconds{30}};                               // owner's gauges refreshed this often
+    std::chrono::milliseconds max_pause{std::chrono::hours{6}};  // cap of the per-aggregate backoff
+    std::size_t batch_size = 500;                                // aggregates per statement
     std::int64_t count_cap = 1000000;  // backlog gauges count at most this many rows (bounded passes)
 };
 
@@ -32,7 +36,9 @@ public:
     redriver(boost::asio::any_io_executor ex, pg::pool& pool, aggregate_owner owner, redriver_options options,
              std::function<void()> wake, core::logger log, core::metrics_registry& metrics);
 
-    /// Looks for stuck aggregates every interval until stop(). Never throws (errors are logged).
+    /// Until stop(): looks for stuck aggregates (and refreshes the outbox's gauges) every interval, and
+    /// refreshes the owner's gauges at once and then every backlog_interval. Never throws (errors are
+    /// logged).
     boost::asio::awaitable<void> run();
 
     /// Stops the loop (idempotent); a pass in progress completes first.
@@ -44,11 +50,15 @@ public:
     /// Returns the number of aggregates re-driven.
     boost::asio::awaitable<std::int64_t> redrive_once();
 
-    /// Refreshes the owner's backlog gauges and the outbox's (
-    /// outbox_events_unpublished, outbox_events_dead, dead_letters_unreplayed). run() calls it every pass.
+    /// Refreshes the owner's backlog gauges and the outbox's (outbox_events_unpublished, outbox_events_dead,
+    /// dead_letters_unreplayed) once. run() refreshes each on its own period.
     boost::asio::awaitable<void> observe_backlog();
 
 private:
+    boost::asio::awaitable<void> redrive_loop();
+    boost::asio::awaitable<void> owner_backlog_loop();
+    boost::asio::awaitable<void> observe_outbox_backlog();
+
     pg::pool& pool_;
     aggregate_owner owner_;
     std::string redrive_sql_;  // outlives every execute (the statement views it)
@@ -60,6 +70,8 @@ private:
     core::gauge& dead_events_;
     core::gauge& dead_letters_;
     boost::asio::steady_timer timer_;
+    boost::asio::steady_timer backlog_timer_;
+    bool backlog_failing_ = false;  // the owner's refresh failed last time (logged once per outage)
     bool stopping_ = false;
 };
 

@@ -14,6 +14,13 @@ http::response database_unavailable(const http::request& req) {
     return r;
 }
 
+http::response shedding_load(const http::request& req) {
+    auto r = error(req, 503, "SERVICE_UNAVAILABLE",
+                   "too many applications are waiting for a decision; retry later");
+    r.set_header("Retry-After", std::to_string(admission_control::retry_after.count()));
+    return r;
+}
+
 bool is_unavailable(const std::exception& e) {
     const auto* pe = dynamic_cast<const pg::error*>(&e);
     if (!pe) return false;

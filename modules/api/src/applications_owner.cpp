@@ -43,23 +43,27 @@ constexpr std::string_view delete_idempotency =
 
 }  // namespace
 
-outbox::aggregate_owner applications_owner(core::metrics_registry& metrics, std::int64_t count_cap) {
+outbox::aggregate_owner applications_owner(core::metrics_registry& metrics, std::int64_t count_cap,
+                                           std::function<void(const applications_backlog&)> on_refresh) {
     auto& pending = metrics.get_gauge(
         "applications_pending",
-        "PENDING applications in the database (all replicas; refreshed each re-drive pass)");
-    auto& oldest =
-        metrics.get_gauge("applications_oldest_pending_seconds",
-                          "Age of the oldest PENDING application, 0 when none (refreshed each pass)");
+        "PENDING applications in the database (all replicas; counted up to a cap; refreshed every second "
+        "where the API runs, else each re-drive pass)");
+    auto& oldest = metrics.get_gauge(
+        "applications_oldest_pending_seconds",
+        "Age of the oldest PENDING application, 0 when none (refreshed with applications_pending)");
     outbox::aggregate_owner owner;
     owner.unfinished_keys = "SELECT id::text AS aggregate_key FROM applications WHERE status = 'PENDING'";
     owner.is_unfinished =
         "EXISTS (SELECT 1 FROM applications a WHERE a.id = ({key})::uuid AND a.status = 'PENDING')";
     owner.stuck = std::string{stuck_sql};
-    owner.observe_backlog = [&pending, &oldest, count_cap](pg::pool& pool) -> boost::asio::awaitable<void> {
+    owner.observe_backlog = [&pending, &oldest, count_cap, on_refresh = std::move(on_refresh)](
+                                pg::pool& pool) -> boost::asio::awaitable<void> {
         auto args = pg::args(count_cap);
         const auto r = (co_await pool.execute(backlog, std::move(args))).one_as<backlog_row>();
         pending.set(r.pending);
         oldest.set(r.oldest_seconds);
+        if (on_refresh) on_refresh(applications_backlog{r.pending, r.oldest_seconds});
     };
     return owner;
 }

@@ -24,7 +24,7 @@ const std::string& openapi_document() {
           "413": {"$ref": "#/components/responses/Error"},
           "415": {"$ref": "#/components/responses/Error"},
           "422": {"$ref": "#/components/responses/Error"},
-          "503": {"$ref": "#/components/responses/Error"}
+          "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
     },
@@ -93,7 +93,11 @@ const std::string& openapi_document() {
     },
     "responses": {
       "Error": {"description": "An error (see error_code)", "headers": {"X-Request-ID": {"schema": {"type": "string"}}},
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Unavailable": {"description": "SERVICE_UNAVAILABLE: the database is unreachable, the process is draining, or admission control sheds load because too many applications wait for a decision (serve --max-pending, --max-pending-age-seconds); retry after Retry-After seconds",
+                      "headers": {"X-Request-ID": {"schema": {"type": "string"}},
+                                  "Retry-After": {"description": "Seconds to wait before retrying (admission control: 5; database unavailable: 1)", "schema": {"type": "integer", "minimum": 1}}},
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
   }
 })JSON";

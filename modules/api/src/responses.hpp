@@ -38,6 +38,9 @@ inline http::response accepted(const std::string& application_id) {
 /// 503 for a database that is unreachable (connection failures, pool exhaustion, timeouts).
 http::response database_unavailable(const http::request& req);
 
+/// 503 while admission control sheds load, with Retry-After (admission_control::retry_after).
+http::response shedding_load(const http::request& req);
+
 /// True when a database exception means "unavailable" (→ 503) rather than a bug (→ 500).
 bool is_unavailable(const std::exception& e);
 

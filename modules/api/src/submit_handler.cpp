@@ -1,4 +1,4 @@
-// POST /applications: content type → JSON → validation → encryption → one transaction → 202.
+// POST /applications: admission → content type → JSON → validation → encryption → one transaction → 202.
 #include "applications_repository.hpp"
 #include "responses.hpp"
 #include "submission_validation.hpp"
@@ -44,6 +44,8 @@ http::response duplicate(const http::request& req) {
 }  // namespace
 
 boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
+    // Shed before any work: the backlog reading is already in memory.
+    if (deps_.admission && !deps_.admission->admit()) co_return detail::shedding_load(req);
     auto checked = detail::validate_submission(req, deps_.draining && deps_.draining());
     if (auto* rejected = std::get_if<http::response>(&checked)) co_return std::move(*rejected);
     const auto& app = std::get<application_request>(checked);

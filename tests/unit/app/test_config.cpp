@@ -189,3 +189,37 @@ TEST_CASE("unit: config: re-drive and retention options are parsed and validated
     const char* bad[] = {"prequal", "serve", "--stuck-after-seconds=0"};
     CHECK_THROWS_AS(parse_command_line(3, bad), std::invalid_argument);
 }
+
+TEST_CASE(
+    "unit: config: admission control limits from flags, environment and file, 0 disables, --help says so",
+    "[unit]") {
+    clean_environment env;
+    const auto defaults = parse({"serve"}).config;
+    CHECK(defaults.max_pending == 100000);
+    CHECK(defaults.max_pending_age == std::chrono::seconds{120});
+    const auto flags = parse({"serve", "--max-pending=20", "--max-pending-age-seconds=0"}).config;
+    CHECK(flags.max_pending == 20);
+    CHECK(flags.max_pending_age == std::chrono::seconds{0});
+    env.set("PREQUAL_MAX_PENDING", "0");
+    env.set("PREQUAL_MAX_PENDING_AGE_SECONDS", "30");
+    CHECK(parse({"serve"}).config.max_pending == 0);
+    CHECK(parse({"serve"}).config.max_pending_age == std::chrono::seconds{30});
+    CHECK(parse({"serve", "--max-pending=7"}).config.max_pending == 7);  // the flag wins
+    const auto file =
+        std::filesystem::temp_directory_path() / ("prequal-admission-" + std::to_string(::getpid()));
+    std::ofstream{file} << "max-pending=50\nmax-pending-age-seconds=9\n";
+    const std::string config_flag = "--config=" + file.string();
+    const auto from_file = parse({"serve", config_flag.c_str()}).config;
+    CHECK(from_file.max_pending == 0);  // the environment wins over the file
+    CHECK(from_file.max_pending_age == std::chrono::seconds{30});
+    ::unsetenv("PREQUAL_MAX_PENDING");
+    ::unsetenv("PREQUAL_MAX_PENDING_AGE_SECONDS");
+    CHECK(parse({"serve", config_flag.c_str()}).config.max_pending == 50);
+    CHECK(parse({"serve", config_flag.c_str()}).config.max_pending_age == std::chrono::seconds{9});
+    std::filesystem::remove(file);
+    CHECK_THAT(error_of({"serve", "--max-pending=-1"}), Catch::Contains("--max-pending"));
+    CHECK_THAT(error_of({"serve", "--max-pending-age-seconds=-5"}),
+               Catch::Contains("--max-pending-age-seconds"));
+    const auto help = parse({"serve", "--help"}).help_text;
+    CHECK_THAT(help, Catch::Contains("max-pending") && Catch::Contains("disables") && Catch::Contains("503"));
+}

@@ -3,6 +3,7 @@
 // without a socket. The operational routes (/health, /ready, /metrics, /openapi.json) are the platform's.
 #pragma once
 
+#include <prequal/api/admission_control.hpp>
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
@@ -31,8 +32,9 @@ struct api_dependencies {
     const crypto::pan_index& index;
     core::metrics_registry& metrics;
     core::logger log;
-    std::function<void()> on_commit;  // an outbox event was committed: wake the publisher
-    std::function<bool()> draining;   // refuse new submissions; stop sealing between batches
+    std::function<void()> on_commit;         // an outbox event was committed: wake the publisher
+    std::function<bool()> draining;          // refuse new submissions; stop sealing between batches
+    admission_control* admission = nullptr;  // null: submissions are never shed
 };
 
 class api_module {

@@ -108,6 +108,7 @@ TEST_CASE(
     REQUIRE(status.status == 200);
     CHECK(boost::json::parse(status.body).as_object().at("status").as_string() == "PENDING");
     CHECK(http_request(api_port, "GET", "/health").status == 200);
+    CHECK(http_request(api_port, "GET", "/ready").status == 200);  // healthy, only behind
 
     // A worker replica on the same database decides the backlog (at start-up it re-drives what is unfinished;
     // what the API replica's own memory bus dropped meanwhile is re-driven as stuck after 1 s).

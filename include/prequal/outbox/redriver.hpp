@@ -23,10 +23,10 @@ namespace prequal::outbox {
 struct redriver_options {
     std::chrono::milliseconds stuck_after{std::chrono::minutes{5}};  // unfinished this long → re-driven
     std::chrono::milliseconds interval{std::chrono::seconds{30}};    // how often to look
-    std::chrono::milliseconds backlog_interval{
-        std::chrono::seconds{30}};                               // owner's gauges refreshed this often
-    std::chrono::milliseconds max_pause{std::chrono::hours{6}};  // cap of the per-aggregate backoff
-    std::size_t batch_size = 500;                                // aggregates per statement
+    std::chrono::milliseconds max_pause{std::chrono::hours{6}};      // cap of the per-aggregate backoff
+    std::size_t batch_size = 500;                                    // aggregates per statement
+    // How often the owner's backlog gauges are refreshed (the service makes it 1 s where the API runs).
+    std::chrono::milliseconds backlog_interval{std::chrono::seconds{30}};
     std::int64_t count_cap = 1000000;  // backlog gauges count at most this many rows (bounded passes)
 };
 

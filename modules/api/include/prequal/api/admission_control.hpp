@@ -14,7 +14,8 @@
 
 namespace prequal::api {
 
-/// The limits; 0 disables each. The defaults are the service's (`serve --max-pending`, ...).
+/// The limits; 0 disables each (both off here: the service passes `serve --max-pending` and
+/// `--max-pending-age-seconds`, whose defaults are in service_config).
 struct admission_limits {
     std::int64_t max_pending = 0;             // shed while more applications than this are PENDING
     std::chrono::seconds max_pending_age{0};  // shed while the oldest PENDING one is older than this

@@ -102,6 +102,7 @@ asio::awaitable<std::int64_t> publisher::requeue_unfinished(const aggregate_owne
                             ") UPDATE outbox_events e SET published_at = NULL FROM u"
                             " WHERE e.aggregate_key = u.aggregate_key AND e.published_at IS NOT NULL";
     auto r = co_await impl_->pool.execute(pg::statement{"", sql});
+    co_await impl_->pool.execute(queries::release_all);
     co_return r.affected_rows();
 }
 
@@ -122,26 +123,38 @@ bus::message message_of(const queries::claimed_row& row) {
 asio::awaitable<std::size_t> publisher::publish_batch() {
     auto& s = *impl_;
     const auto started = std::chrono::steady_clock::now();
-    auto conn = co_await s.pool.acquire();
     const std::string limit = std::to_string(s.claim_size);
+    const std::string lease_ms = std::to_string(s.options.claim_lease.count());
     const bool sweep = s.scan_from.empty() || std::chrono::steady_clock::now() >= s.next_sweep;
     const std::string margin = std::to_string(s.options.scan_margin.count());
-    pg::steps claim;
-    claim.push_back({pg::begin, {}});
-    if (sweep)
-        claim.push_back({queries::claim_sweep, pg::args(limit)});
-    else
-        claim.push_back({queries::claim_from, pg::args(limit, s.scan_from, margin)});
-    claim.push_back({queries::transaction_now, {}});
-    auto results = co_await conn->pipeline(std::move(claim));
-    const std::vector<queries::claimed_row> rows = results[1].rows_as<queries::claimed_row>();
-    // The next claim starts `scan_margin` before the first event this one returned (everything earlier was
-    // looked at and is published, held by another replica, or waiting for an earlier event of its
-    // aggregate), or before this claim's now() when it found nothing. The margin covers transactions that
-    // committed after this claim with an earlier next_attempt_at (their start time); the periodic sweep
-    // covers the rest (a replica that died holding rows, an aggregate's later event).
-    if (sweep) s.next_sweep = std::chrono::steady_clock::now() + s.options.sweep_interval;
-    s.scan_from = rows.empty() ? results[2].one_as<queries::now_row>().now : rows.front().due;
+    std::vector<queries::claimed_row> rows;
+    {
+        // The claim is its own short transaction: it commits (and the connection goes back to the pool)
+        // before anything is published, so no snapshot or row lock is held while the bus is waited for.
+        pg::steps claim;
+        claim.push_back({pg::begin, {}});
+        if (sweep)
+            claim.push_back({queries::claim_sweep, pg::args(limit, lease_ms)});
+        else
+            claim.push_back({queries::claim_from, pg::args(limit, lease_ms, s.scan_from, margin)});
+        claim.push_back({queries::transaction_now, {}});
+        claim.push_back({pg::commit, {}});
+        auto conn = co_await s.pool.acquire();
+        auto results = co_await conn->pipeline(std::move(claim));
+        rows = results[1].rows_as<queries::claimed_row>();
+        // The next claim starts `scan_margin` before the first event this one returned (everything earlier
+        // was looked at and is published, leased by another replica, or waiting for an earlier event of its
+        // aggregate), or before this claim's now() when it found nothing. The margin covers transactions
+        // that committed after this claim with an earlier next_attempt_at (their start time); the periodic
+        // sweep covers the rest (expired leases of a replica that died, an aggregate's later event).
+        if (sweep) s.next_sweep = std::chrono::steady_clock::now() + s.options.sweep_interval;
+        s.scan_from = rows.empty() ? results[2].one_as<queries::now_row>().now : rows.front().due;
+    }
+    if (rows.empty()) co_return 0;
+    // Every row of one claim carries the same lease (the claim's token). No publish starts after half of
+    // it: a publish in flight when the lease expires could be repeated by the replica that claims next.
+    const std::string& lease = rows.front().lease;
+    const auto publish_deadline = started + s.options.claim_lease / 2;
 
     // One chain per application, in id order: chains are published concurrently (a Kafka publish waits
     // for the broker's ack, so one-at-a-time would cap throughput and stall everyone behind one slow
@@ -155,6 +168,7 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     }
 
     std::vector<std::string> done_ids;
+    std::vector<std::string> released_ids;  // claimed, not attempted: given back
     struct failure {
         std::string id;
         std::string error;
@@ -166,8 +180,11 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
     for (const auto& chain : chains) {
         asio::co_spawn(
             s.executor,
-            [&s, &chain, &done_ids, &failures]() -> asio::awaitable<void> {
-                for (const queries::claimed_row* row : chain) {
+            [&s, &chain, &done_ids, &released_ids, &failures, publish_deadline]() -> asio::awaitable<void> {
+                std::size_t i = 0;
+                for (; i < chain.size(); ++i) {
+                    const queries::claimed_row* row = chain[i];
+                    if (i > 0 && std::chrono::steady_clock::now() >= publish_deadline) break;
                     std::string error;
                     try {
                         co_await s.bus.publish(message_of(*row));
@@ -177,8 +194,10 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
                         error = e.what();
                     }
                     failures.push_back({row->id, std::move(error), row->attempts});
+                    ++i;
                     break;  // later events of this application wait for the next attempt
                 }
+                for (; i < chain.size(); ++i) released_ids.push_back(chain[i]->id);
             },
             [&running, &all_done](std::exception_ptr) {
                 if (--running == 0) all_done.cancel();
@@ -189,17 +208,21 @@ asio::awaitable<std::size_t> publisher::publish_batch() {
         co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 
+    // One round trip (one implicit transaction) settles the batch.
+    const auto id_array = [](const std::vector<std::string>& ids) {
+        return "{" + fmt::format("{}", fmt::join(ids, ",")) + "}";
+    };
     pg::steps steps;
-    std::string id_array;
-    if (!done_ids.empty()) {
-        id_array = "{" + fmt::format("{}", fmt::join(done_ids, ",")) + "}";
-        steps.push_back({queries::mark_published, {id_array}});
-    }
+    if (!done_ids.empty()) steps.push_back({queries::mark_published, {id_array(done_ids)}});
     for (const auto& f : failures)
-        steps.push_back({queries::mark_failed,
-                         pg::args(f.id, f.error, s.backoff_for(f.attempts).count(), s.options.max_attempts)});
-    steps.push_back({pg::commit, {}});
-    auto marked = co_await conn->pipeline(std::move(steps));
+        steps.push_back({queries::mark_failed, pg::args(f.id, f.error, s.backoff_for(f.attempts).count(),
+                                                        s.options.max_attempts, lease)});
+    if (!released_ids.empty()) steps.push_back({queries::release, pg::args(id_array(released_ids), lease)});
+    std::vector<pg::result> marked;
+    {
+        auto conn = co_await s.pool.acquire();
+        marked = co_await conn->pipeline(std::move(steps));
+    }
 
     s.published.inc(done_ids.size());
     for (std::size_t i = 0; i < failures.size(); ++i) {

@@ -35,6 +35,11 @@ struct publisher_options {
     // A claim from the head of the queue this often: it walks every dead entry since the last VACUUM
     // (measured: ~135,000 buffers, 0.5 s, behind a 100,000 backlog), so it is rare.
     std::chrono::milliseconds sweep_interval{30000};
+    // How long a claim owns its events. The claim commits before the events are published, so a replica that
+    // dies mid-batch holds them until the lease expires (then the next sweep finds them). A batch starts no
+    // publish after half of it has passed; a publish still in flight at expiry can at worst be repeated
+    // (consumers are idempotent), never overtaken by a later event of its aggregate (docs/outbox-backlog.md).
+    std::chrono::milliseconds claim_lease{30000};
     std::string listen_conninfo;  // empty → no LISTEN (single-process deployments)
 };
 
@@ -57,7 +62,7 @@ public:
     /// Marks every published event of an unfinished aggregate (as `owner` defines it) unpublished, so it is
     /// delivered again. Used at start-up with a non-durable bus: whatever the dead process had queued in
     /// memory is re-driven; idempotent consumers make the repeats harmless. Returns the number of events
-    /// re-queued.
+    /// re-queued. Also releases the leases the dead process held, so its claimed events go out at once.
     boost::asio::awaitable<std::int64_t> requeue_unfinished(const aggregate_owner& owner);
 
     /// Events the next batch claims (batch_size, or less after batches that timed out).

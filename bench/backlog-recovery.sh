@@ -5,6 +5,9 @@
 # milliseconds PostgreSQL and the worker spent per decision; at the end the statements by total time
 # (pg_stat_statements: calls, mean ms, shared blocks per call) for the drain phase.
 # Usage: bench/backlog-recovery.sh [BUILD_DIR] BACKLOG [DRAIN_SECONDS (120)] [SAMPLE (10)]
+# env: POST_CONNS (wrk connections of the POST bursts, default 16), PLAN_RATE (auto_explain sample rate during
+# the drain, default 0.05; 0 = off): the plans of the sampled statements end up in a statement table
+# (bench/plans.py) printed at the end, and in $PLANS_OUT when set.
 # Needs wrk, python3 and a build with prequal and prequal-kafka-mock. PostgreSQL runs with default
 # durability (fsync on), like the measurement in the issue.
 set -euo pipefail
@@ -22,7 +25,11 @@ command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; e
 
 bench_work_dir prequal-backlog
 
-bench_start_postgres "$work" prequal -c shared_preload_libraries=pg_stat_statements
+plan_rate="${PLAN_RATE:-0.05}"
+# auto_explain is loaded but off (log_min_duration -1) until the drain starts.
+bench_start_postgres "$work" prequal -c shared_preload_libraries=pg_stat_statements,auto_explain \
+    -c auto_explain.log_format=json -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on \
+    -c auto_explain.log_timing=off -c auto_explain.log_min_duration=-1
 pgport=$BENCH_PGPORT
 url_db="host=$work/sock port=$pgport user=prequal dbname=postgres"
 sql() { psql -X -A -t -q -h "$work/sock" -p "$pgport" -U prequal -d postgres -c "$1"; }
@@ -45,7 +52,7 @@ wait_health "$api_port"
 pending() { sql "SELECT count(*) FROM applications"; }
 started=$(date +%s)
 while (( $(pending) < backlog )); do
-    wrk -t2 -c16 -d10s --timeout 10s -s "$shared/post.lua" "http://127.0.0.1:$api_port" >/dev/null 2>&1 || true
+    wrk -t2 "-c${POST_CONNS:-16}" -d10s --timeout 10s -s "$shared/post.lua" "http://127.0.0.1:$api_port" >/dev/null 2>&1 || true
 done
 echo "backlog: $(pending) applications PENDING after $(( $(date +%s) - started )) s of POSTs"
 # Let the API replica's publisher hand every submitted event to the bus.
@@ -65,7 +72,12 @@ pg_cpu_ms() {  # user+system CPU of every PostgreSQL process, in ms (clock ticks
 proc_cpu_ms() { local hz; hz=$(getconf CLK_TCK); read -r -a f < "/proc/$1/stat"; echo $(( (f[13] + f[14]) * 1000 / hz )); }
 decided() { sql "SELECT count(*) FROM applications WHERE status <> 'PENDING'"; }
 
-sql "SELECT pg_stat_statements_reset()" >/dev/null
+sql "SELECT pg_stat_statements_reset(), pg_stat_reset()" >/dev/null
+if [[ $plan_rate != 0 ]]; then
+    sql "ALTER SYSTEM SET auto_explain.log_min_duration = 0" >/dev/null
+    sql "ALTER SYSTEM SET auto_explain.sample_rate = $plan_rate" >/dev/null
+    sql "SELECT pg_reload_conf()" >/dev/null
+fi
 worker_port=$(bench_free_port)
 "$bin" "${common[@]}" "--listen=127.0.0.1:$worker_port" --modules=credit,decision >>"$work/worker.log" 2>&1 &
 worker=$!
@@ -90,6 +102,7 @@ if ! kill -0 "$worker" 2>/dev/null; then
     echo "the worker exited during the drain (status $rc); its last log lines:"; tail -5 "$work/worker.log"
     exit 1
 fi
+sql "ALTER SYSTEM SET auto_explain.log_min_duration = -1" >/dev/null; sql "SELECT pg_reload_conf()" >/dev/null
 total=$(( $(decided) - d0 ))
 python3 -c "
 import time; t=time.time()-$t0; pg=$(pg_cpu_ms)-$pg0; w=$(proc_cpu_ms "$worker")-$w0
@@ -100,3 +113,10 @@ sql "SELECT rpad(to_char(calls, 'FM9999999'), 9) || rpad(to_char(round(mean_exec
      || left(regexp_replace(query, '\s+', ' ', 'g'), 110)
      FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12" | sed '1i calls    mean_ms   blks/call  query'
 echo "worker \"outbox batch failed\" lines: $(grep -c "outbox batch failed" "$work/worker.log" || true)"
+echo "outbox_events during the drain (pg_stat_user_tables): $(sql "SELECT 'updates ' || n_tup_upd || ', of which HOT '
+     || n_tup_hot_upd || ', autovacuums ' || autovacuum_count || ', dead rows now ' || n_dead_tup
+     FROM pg_stat_user_tables WHERE relname = 'outbox_events'")"
+if [[ $plan_rate != 0 ]]; then
+    echo "statement table (auto_explain, sample rate $plan_rate; plan, sampled calls, ms and buffers per call):"
+    python3 "$root/bench/plans.py" "$work/sock/pg.log" "$backlog" | tee ${PLANS_OUT:+"$PLANS_OUT"}
+fi

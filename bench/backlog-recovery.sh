@@ -26,10 +26,11 @@ command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; e
 bench_work_dir prequal-backlog
 
 plan_rate="${PLAN_RATE:-0.05}"
-# auto_explain is loaded but off (log_min_duration -1) until the drain starts.
+# auto_explain is loaded but off (its log_min_duration defaults to -1) until the drain starts (ALTER SYSTEM:
+# a -c option would win over it).
 bench_start_postgres "$work" prequal -c shared_preload_libraries=pg_stat_statements,auto_explain \
     -c auto_explain.log_format=json -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on \
-    -c auto_explain.log_timing=off -c auto_explain.log_min_duration=-1
+    -c auto_explain.log_timing=off
 pgport=$BENCH_PGPORT
 url_db="host=$work/sock port=$pgport user=prequal dbname=postgres"
 sql() { psql -X -A -t -q -h "$work/sock" -p "$pgport" -U prequal -d postgres -c "$1"; }

@@ -25,7 +25,8 @@ bench_start_postgres() {
 bench_stop_postgres() { bench_pg "$BENCH_PGBIN/pg_ctl" -D "$1/sock/pg" -m immediate stop >/dev/null 2>&1 || true; }
 
 # bench_work_dir PREFIX: a temp dir in $work and an EXIT trap that stops the processes listed in $pids
-# (TERM, then KILL), closes fd 3 (a mock's command FIFO), stops the PostgreSQL under $work and removes it.
+# (TERM, then KILL), closes fd 3 (a mock's command FIFO), stops the PostgreSQL under $work and removes it
+# (unless KEEP_WORK is set: then the logs stay for a look).
 bench_work_dir() {
     work="$(mktemp -d "/tmp/$1.XXXXXX")"
     pids=()
@@ -37,7 +38,7 @@ bench_cleanup() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
     exec 3>&- 2>/dev/null || true
     bench_stop_postgres "$work"
-    rm -rf "$work"
+    if [[ -n ${KEEP_WORK:-} ]]; then echo "kept $work (KEEP_WORK)" >&2; else rm -rf "$work"; fi
 }
 
 # bench_start_kafka_mock MOCK_BINARY BROKERS PARTITIONS: starts the mock cluster with its stdin on fd 3 (a FIFO

@@ -17,7 +17,10 @@ namespace prequal::outbox::queries {
 // An event is claimable when nobody holds an unexpired lease on it and its aggregate has no earlier
 // unpublished event (one probe of outbox_events_aggregate_key_idx; a leased event is unpublished), so one
 // aggregate's events are never reordered, even across replicas or after a failed attempt or an expired
-// lease. Rows another claim is locking are skipped, not waited for. The lease is set through the locked
+// lease. The probe says `p.dead IS NOT TRUE`, not `NOT p.dead`, so that its condition does not match
+// outbox_events_due_idx's predicate: with statistics taken while little was waiting, the planner otherwise
+// walked that whole index once per candidate (O(batch x backlog) buffers, issue 9; test_publisher_backlog).
+// Rows another claim is locking are skipped, not waited for. The lease is set through the locked
 // rows' ctid (no second index probe); it changes only an unindexed column, so it can be a HOT update.
 // Rows come back in due order: the publisher places its next scan from the first one.
 #define PREQUAL_OUTBOX_CLAIM(FROM_CONDITION)                                                          \
@@ -25,7 +28,7 @@ namespace prequal::outbox::queries {
     "WHERE e.published_at IS NULL AND NOT e.dead AND e.next_attempt_at <= now() " FROM_CONDITION      \
     "AND (e.claimed_until IS NULL OR e.claimed_until < now()) "                                       \
     "AND NOT EXISTS (SELECT 1 FROM outbox_events p WHERE p.aggregate_key = e.aggregate_key "          \
-    "AND p.id < e.id AND p.published_at IS NULL AND NOT p.dead) "                                     \
+    "AND p.id < e.id AND p.published_at IS NULL AND p.dead IS NOT TRUE) "                             \
     "ORDER BY e.next_attempt_at, e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED), "                        \
     "u AS (UPDATE outbox_events e SET claimed_until = now() + $2::bigint * interval '1 millisecond' " \
     "WHERE e.ctid = ANY (ARRAY(SELECT ctid FROM c)) RETURNING e.id, e.message_id, e.aggregate_key, "  \

@@ -108,3 +108,58 @@ TEST_CASE(
         bus->stop();
     });
 }
+
+// The ordering probe ("an earlier unpublished event of this aggregate?") must stay a probe of
+// outbox_events_aggregate_key_idx. Its condition used to match outbox_events_due_idx's predicate, and with
+// statistics taken while nothing was waiting (the usual state of a healthy outbox: ANALYZE sees almost no
+// unpublished rows) the planner walked that whole index once per candidate: O(batch x backlog) buffers.
+TEST_CASE("outbox: the claim's ordering probe stays a key lookup when statistics see an empty queue",
+          "[outbox][pg]") {
+    scratch_cluster db{
+        "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = 'all'\n"
+        "autovacuum = off",
+        ""};
+    run_coro([&]() -> awaitable<void> {
+        auto admin = co_await connect(db.conninfo());
+        co_await pg::migrate(*admin, sql_dir());
+        co_await admin->execute_script("CREATE EXTENSION pg_stat_statements");
+        // 40,000 published events, analyzed: the statistics say nothing is waiting.
+        co_await admin->execute_script(
+            "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, payload, published_at)"
+            " SELECT gen_random_uuid(), 'old-' || i, 'backlog_test', 'tested', repeat('x', 300), now()"
+            " FROM generate_series(1, 40000) i");
+        co_await admin->execute_script("ANALYZE outbox_events");
+        // Then a backlog: 6,000 events of 3,000 aggregates, the first 5,000 of them already published.
+        co_await admin->execute_script(
+            "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, payload)"
+            " SELECT gen_random_uuid(), 'new-' || (i / 2), 'backlog_test', 'tested', repeat('x', 300)"
+            " FROM generate_series(1, 6000) i");
+        co_await admin->execute_script(
+            "UPDATE outbox_events SET published_at = now() WHERE id IN (SELECT id FROM outbox_events"
+            " WHERE published_at IS NULL ORDER BY id LIMIT 5000)");
+
+        auto ex = co_await boost::asio::this_coro::executor;
+        prequal::core::metrics_registry metrics;
+        prequal::core::logger log{"test", prequal::core::log_level::error};
+        auto bus = prequal::bus::make_memory_bus(ex, {}, log, metrics);
+        pg::pool_options po;
+        po.conninfo = db.conninfo();
+        po.size = 2;
+        pg::pool pool{ex, po};
+        prequal::outbox::publisher_options options;
+        options.batch_size = 100;
+        prequal::outbox::publisher publisher{ex, pool, *bus, options, log, metrics};
+        for (int cycle = 0; cycle < 3; ++cycle) {
+            co_await admin->execute_script("SELECT pg_stat_statements_reset()");
+            const std::size_t published = co_await publisher.publish_batch();
+            const std::int64_t blocks = co_await blocks_read(*admin);
+            INFO("cycle " << cycle << ": " << blocks << " buffers for " << published << " events");
+            CHECK(published == 100);
+            // A sweep walks the ~6,000 entries from the head once (cycle 0); then ~25 buffers per event.
+            // Walking the due index per candidate costs ~100 x 1,000 and more.
+            CHECK(blocks < 12000);
+        }
+        pool.close();
+        bus->stop();
+    });
+}

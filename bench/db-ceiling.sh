@@ -36,7 +36,12 @@ sql() { psql -X -A -t -q -h "$work/sock" -p "$pgport" -U postgres -d "$1" -c "$2
 # /proc/PID/stat fields 14 and 15 are user and system time in clock ticks (the comm field has no spaces here).
 cpu_of() { cat $(printf '/proc/%s/stat ' "$@") 2>/dev/null | awk -v hz="$(getconf CLK_TCK)" '{s += $14 + $15} END {print s / hz}'; }
 postmaster=$(head -1 "$work/sock/pg/postmaster.pid")
-pg_cpu() { cpu_of "$postmaster" $(pgrep -P "$postmaster"); }
+# Plus the postmaster's cutime/cstime (fields 16, 17): the CPU of children that exited (pgbench's backends
+# are gone when db-limit.sh returns; autovacuum and parallel workers come and go).
+pg_cpu() {
+    echo "$(cpu_of "$postmaster" $(pgrep -P "$postmaster")) $(awk -v hz="$(getconf CLK_TCK)" '{print ($16 + $17) / hz}' "/proc/$postmaster/stat")" |
+        awk '{print $1 + $2}'
+}
 
 echo "=== 1. PostgreSQL ceiling (../shared/bench/db-limit.sh, ${seconds} s per client count)"
 ref_ms=""

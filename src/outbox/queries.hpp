@@ -31,9 +31,9 @@ namespace prequal::outbox::queries {
     "AND p.id < e.id AND p.published_at IS NULL AND p.dead IS NOT TRUE) "                             \
     "ORDER BY e.next_attempt_at, e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED), "                        \
     "u AS (UPDATE outbox_events e SET claimed_until = now() + $2::bigint * interval '1 millisecond' " \
-    "WHERE e.ctid = ANY (ARRAY(SELECT ctid FROM c)) RETURNING e.id, e.message_id, e.aggregate_key, "  \
-    "e.topic, "                                                                                       \
-    "e.event_type, e.request_id, e.payload, e.attempts, e.next_attempt_at, e.claimed_until) "         \
+    "WHERE e.ctid = ANY (ARRAY(SELECT ctid FROM c)) "                                                 \
+    "RETURNING e.id, e.message_id, e.aggregate_key, e.topic, e.event_type, "                          \
+    "e.request_id, e.payload, e.attempts, e.next_attempt_at, e.claimed_until) "                       \
     "SELECT id::text AS id, message_id::text AS message_id, aggregate_key, topic, event_type, "       \
     "coalesce(request_id, '') AS request_id, payload, attempts, next_attempt_at::text AS due, "       \
     "claimed_until::text AS lease FROM u ORDER BY u.next_attempt_at, u.id"

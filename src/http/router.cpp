@@ -58,13 +58,13 @@ std::string quoted_path(std::string_view path) {
 
 }  // namespace
 
-void router::add(std::string method, std::string pattern, handler h) {
+void router::add(std::string method, std::string pattern, handler h, std::string permission) {
     if (pattern.empty() || pattern.front() != '/') {
         throw std::invalid_argument("route pattern must start with '/': " + pattern);
     }
     std::vector<std::string> segments;
     for (auto s : split_path(pattern)) segments.emplace_back(s);
-    routes_.push_back(route{std::move(method), std::move(segments), std::move(h)});
+    routes_.push_back(route{std::move(method), std::move(segments), std::move(h), std::move(permission)});
 }
 
 boost::asio::awaitable<response> router::dispatch(request& req) const {
@@ -86,7 +86,15 @@ boost::asio::awaitable<response> router::dispatch(request& req) const {
             const auto& seg = best->segments[i];
             if (is_capture(seg)) req.path_params.emplace_back(seg.substr(1, seg.size() - 2), path[i]);
         }
-        co_return co_await best->h(req);
+        if (best->permission.empty() || !guard_) co_return co_await best->h(req);
+        guard_decision decision = co_await guard_(req, best->permission);
+        if (decision.refusal) {
+            for (auto& [name, value] : decision.headers) decision.refusal->set_header(name, std::move(value));
+            co_return std::move(*decision.refusal);
+        }
+        response res = co_await best->h(req);
+        for (auto& [name, value] : decision.headers) res.set_header(name, std::move(value));
+        co_return res;
     }
     if (!allowed.empty()) {
         std::sort(allowed.begin(), allowed.end());

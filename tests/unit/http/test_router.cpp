@@ -117,3 +117,57 @@ TEST_CASE("unit: http: router rejects patterns that do not start with a slash", 
     router r;
     CHECK_THROWS_AS(r.add("GET", "health", reply("x")), std::invalid_argument);
 }
+
+TEST_CASE("unit: http: a guard runs before guarded routes only, and adds its headers or refuses",
+          "[unit][http]") {
+    router r;
+    r.add("GET", "/open", reply("open"));
+    r.add(
+        "GET", "/guarded",
+        [](request& req) -> boost::asio::awaitable<response> {
+            response res;
+            res.body = "guarded for " + req.client;
+            co_return res;
+        },
+        "things:read");
+    std::vector<std::string> seen;
+    r.set_guard([&seen](request& req, std::string_view permission) -> boost::asio::awaitable<guard_decision> {
+        seen.emplace_back(permission);
+        guard_decision d;
+        d.headers = {{"X-Quota", "7"}};
+        if (req.header("X-Let-In") == nullptr) {
+            response no;
+            no.status = 401;
+            no.body = "no";
+            d.refusal = std::move(no);
+        } else {
+            req.client = "acme";
+        }
+        co_return d;
+    });
+    const auto open = call(r, "GET", "/open");
+    CHECK(open.body == "open");
+    CHECK(find_header(open.headers, "X-Quota") == nullptr);
+    CHECK(seen.empty());
+
+    const auto refused = call(r, "GET", "/guarded");
+    CHECK(refused.status == 401);
+    CHECK(refused.body == "no");
+    REQUIRE(find_header(refused.headers, "X-Quota") != nullptr);
+    CHECK(seen == std::vector<std::string>{"things:read"});
+
+    request req;
+    req.method = "GET";
+    req.path = req.target = "/guarded";
+    req.headers = {{"X-Let-In", "1"}};
+    const auto admitted = run_sync(r.dispatch(req));
+    CHECK(admitted.status == 200);
+    CHECK(admitted.body == "guarded for acme");
+    REQUIRE(find_header(admitted.headers, "X-Quota") != nullptr);
+    CHECK(*find_header(admitted.headers, "X-Quota") == "7");
+
+    // Unknown paths and wrong methods are answered without the guard.
+    CHECK(call(r, "GET", "/nowhere").status == 404);
+    CHECK(call(r, "POST", "/guarded").status == 405);
+    CHECK(seen.size() == 2);
+}

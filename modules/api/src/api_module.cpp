@@ -1,6 +1,7 @@
 // API module wiring: routes, background work and the shared error helpers.
 #include "responses.hpp"
 
+#include <prequal/access/scopes.hpp>
 #include <prequal/api/api_module.hpp>
 #include <prequal/pg/error.hpp>
 
@@ -39,9 +40,12 @@ api_module::api_module(api_dependencies deps, api_options options)
                                          "Submissions answered from an Idempotency-Key")} {}
 
 void api_module::register_routes(http::router& router) {
-    router.add("POST", "/applications", [this](http::request& r) { return submit(r); });
-    router.add("GET", "/applications/{application_id}/status",
-               [this](http::request& r) { return status(r); });
+    router.add(
+        "POST", "/applications", [this](http::request& r) { return submit(r); },
+        std::string{access::scope_applications_write});
+    router.add(
+        "GET", "/applications/{application_id}/status", [this](http::request& r) { return status(r); },
+        std::string{access::scope_applications_read});
 }
 
 boost::asio::awaitable<void> api_module::run() {

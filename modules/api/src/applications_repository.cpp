@@ -23,7 +23,8 @@ pg::params submit_params(const new_application& a) {
                       a.message_id,
                       a.topic,
                       a.event_payload,
-                      a.name ? pg::param{a.name->key_id} : pg::param{}};
+                      a.name ? pg::param{a.name->key_id} : pg::param{},
+                      a.client};
 }
 
 }  // namespace
@@ -39,11 +40,12 @@ boost::asio::awaitable<store_outcome> applications_repository::store_with_key(co
                                                                               std::string key,
                                                                               std::string request_hash) {
     auto conn = co_await pool_.acquire();
-    pg::steps claim{{pg::begin, {}}, {queries::claim_idempotency_key, pg::args(key, request_hash, a.id)}};
+    pg::steps claim{{pg::begin, {}},
+                    {queries::claim_idempotency_key, pg::args(key, request_hash, a.id, a.client)}};
     auto claimed = co_await conn->pipeline(std::move(claim));
     if (claimed[1].empty()) {
         co_await conn->execute(pg::rollback);
-        auto found = co_await conn->execute(queries::find_idempotency_key, pg::args(key));
+        auto found = co_await conn->execute(queries::find_idempotency_key, pg::args(key, a.client));
         co_return key_taken{found.maybe_one_as<queries::idempotency_key_row>()};
     }
     auto r = co_await conn->execute(queries::submit, submit_params(a));
@@ -56,8 +58,8 @@ boost::asio::awaitable<store_outcome> applications_repository::store_with_key(co
 }
 
 boost::asio::awaitable<std::optional<application_status>> applications_repository::read_status(
-    std::string id, std::string request_id) {
-    const pg::result r = co_await pool_.execute(queries::status, pg::args(id, request_id));
+    std::string id, std::string client, std::string request_id) {
+    const pg::result r = co_await pool_.execute(queries::status, pg::args(id, request_id, client));
     co_return r.maybe_one_as<queries::status_row>();
 }
 

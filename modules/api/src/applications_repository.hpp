@@ -33,6 +33,7 @@ struct new_application {
     std::string message_id;  // the outbox event's
     std::string topic;
     std::string event_payload;
+    std::string client;  // the owning client (contract section 6, Isolation)
 };
 
 /// What an Idempotency-Key holds: the digest of the request that claimed it and the application it made.
@@ -67,15 +68,16 @@ public:
     /// duplicate_pan.
     boost::asio::awaitable<store_outcome> store(const new_application& a);
 
-    /// As store(), but first claims `key` for `request_hash` in the same transaction, so a retry after a
-    /// crash finds the key and a concurrent retry with the same key waits for this one's outcome. Returns
-    /// key_taken (with the key's record) when the key was already claimed.
+    /// As store(), but first claims `key` of client `a.client` for `request_hash` in the same transaction,
+    /// so a retry after a crash finds the key and a concurrent retry with the same key waits for this one's
+    /// outcome. Returns key_taken (with the key's record) when the client had already claimed the key.
     boost::asio::awaitable<store_outcome> store_with_key(const new_application& a, std::string key,
                                                          std::string request_hash);
 
-    /// The application `id` (a UUID), recording in the audit log that its masked PAN was shown to request
-    /// `request_id`; nullopt when there is no such application.
-    boost::asio::awaitable<std::optional<application_status>> read_status(std::string id,
+    /// The application `id` (a UUID) of `client`, recording in the audit log that its masked PAN was shown
+    /// to request `request_id`; nullopt when there is no such application or another client owns it (one
+    /// statement either way: the two cases are indistinguishable).
+    boost::asio::awaitable<std::optional<application_status>> read_status(std::string id, std::string client,
                                                                           std::string request_id);
 
     /// Seals one batch of the names stored in clear before migration 003: locks up to `batch` such rows

@@ -12,18 +12,26 @@ const std::string& openapi_document() {
     "/applications": {
       "post": {
         "summary": "Submit a loan application for prequalification",
+        "description": "Needs an API key with the scope applications:write when authentication is on.",
+        "security": [{"bearerAuth": ["applications:write"]}],
         "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false,
                         "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApplicationRequest"}}}},
         "responses": {
           "202": {"description": "Accepted; the decision follows asynchronously",
-                  "headers": {"Location": {"schema": {"type": "string"}}},
+                  "headers": {"Location": {"schema": {"type": "string"}},
+                              "RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                              "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                              "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}},
                   "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}},
           "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
           "409": {"$ref": "#/components/responses/Error"},
           "413": {"$ref": "#/components/responses/Error"},
           "415": {"$ref": "#/components/responses/Error"},
           "422": {"$ref": "#/components/responses/Error"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
@@ -31,11 +39,20 @@ const std::string& openapi_document() {
     "/applications/{application_id}/status": {
       "get": {
         "summary": "Read an application's status and decision",
+        "description": "Needs an API key with the scope applications:read when authentication is on. Another client's application is 404, exactly like an unknown id.",
+        "security": [{"bearerAuth": ["applications:read"]}],
         "parameters": [{"name": "application_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
         "responses": {
-          "200": {"description": "The application", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+          "200": {"description": "The application",
+                  "headers": {"RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                              "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                              "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
           "404": {"$ref": "#/components/responses/Error"},
           "422": {"$ref": "#/components/responses/Error"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
           "503": {"$ref": "#/components/responses/Error"}
         }
       }
@@ -80,7 +97,7 @@ const std::string& openapi_document() {
       "Error": {
         "type": "object", "required": ["error_code", "message", "details", "request_id", "timestamp", "path"],
         "properties": {
-          "error_code": {"type": "string", "enum": ["MALFORMED_JSON", "UNAUTHORIZED", "NOT_FOUND", "METHOD_NOT_ALLOWED",
+          "error_code": {"type": "string", "enum": ["MALFORMED_JSON", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED",
             "DUPLICATE_APPLICATION", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "VALIDATION_ERROR",
             "IDEMPOTENCY_KEY_REUSED", "RATE_LIMITED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]},
           "message": {"type": "string"},
@@ -91,12 +108,39 @@ const std::string& openapi_document() {
         }
       }
     },
+    "securitySchemes": {
+      "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "pq_<key id>_<secret>",
+                     "description": "An API key from `prequal apikey create`, as `Authorization: Bearer <key>`. Scopes: applications:write, applications:read, applications:review, personal-data:erase. Not required when the server runs with --auth=none (the default on a loopback address)."}
+    },
+    "headers": {
+      "RateLimit-Limit": {"description": "The key's burst capacity (requests); absent for an unlimited key", "schema": {"type": "integer", "minimum": 1}},
+      "RateLimit-Remaining": {"description": "Requests left in the key's bucket on this replica", "schema": {"type": "integer", "minimum": 0}},
+      "RateLimit-Reset": {"description": "Seconds until the bucket is full again", "schema": {"type": "integer", "minimum": 0}},
+      "Retry-After": {"description": "Whole seconds to wait (at least 1)", "schema": {"type": "integer", "minimum": 1}}
+    },
     "responses": {
       "Error": {"description": "An error (see error_code)", "headers": {"X-Request-ID": {"schema": {"type": "string"}}},
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unavailable": {"description": "SERVICE_UNAVAILABLE: the database is unreachable, the process is draining, or admission control sheds load because too many applications wait for a decision (serve --max-pending, --max-pending-age-seconds); retry after Retry-After seconds",
                       "headers": {"X-Request-ID": {"schema": {"type": "string"}},
                                   "Retry-After": {"description": "Seconds to wait before retrying (admission control: 5; database unavailable: 1)", "schema": {"type": "integer", "minimum": 1}}},
+                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Unauthorized": {"description": "UNAUTHORIZED: no single well-formed Bearer credential, or an unknown, revoked or expired key",
+                       "headers": {"X-Request-ID": {"schema": {"type": "string"}},
+                                   "WWW-Authenticate": {"schema": {"type": "string", "enum": ["Bearer realm=\"prequal\""]}}},
+                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Forbidden": {"description": "FORBIDDEN: the key lacks the operation's scope",
+                    "headers": {"X-Request-ID": {"schema": {"type": "string"}},
+                                "RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                                "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                                "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}},
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "RateLimited": {"description": "RATE_LIMITED: the key's token bucket is empty",
+                      "headers": {"X-Request-ID": {"schema": {"type": "string"}},
+                                  "Retry-After": {"$ref": "#/components/headers/Retry-After"},
+                                  "RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                                  "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                                  "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}},
                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
   }

@@ -19,7 +19,7 @@ namespace prequal::api::queries {
 // PREQUAL_OUTBOX_INSERT).
 // No row back = duplicate.
 // $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 sealed name, $7 income, $8 loan, $9 loan type,
-// $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id.
+// $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id, $15 the owning client.
 inline constexpr pg::statement submit{
     "api_submit",
     "WITH claim AS ("
@@ -30,8 +30,9 @@ inline constexpr pg::statement submit{
     "     OR EXISTS (SELECT 1 FROM applications a WHERE a.id = c.application_id AND a.status = 'REJECTED') "
     "  RETURNING application_id), "
     "app AS (INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, "
-    "  applicant_name_ciphertext, applicant_name_key_id, monthly_income, loan_amount, loan_type, request_id) "
-    "  SELECT application_id, $2, $3, $4, $5, $6, $14, $7::numeric, $8::numeric, $9, $10 FROM claim "
+    "  applicant_name_ciphertext, applicant_name_key_id, monthly_income, loan_amount, loan_type, request_id, "
+    "  client) "
+    "  SELECT application_id, $2, $3, $4, $5, $6, $14, $7::numeric, $8::numeric, $9, $10, $15 FROM claim "
     "  RETURNING id), "
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT id, 'PAN_ENCRYPTED', 'api', $10, jsonb_build_object('key_id', $4::text) FROM app "
@@ -41,17 +42,18 @@ inline constexpr pg::statement submit{
     "  FROM app) "
     "SELECT id FROM app"};
 
-// $1 key, $2 request hash, $3 application id. No row back = the key exists (possibly just committed by a
-// concurrent request with the same key, which this statement waited for).
+// $1 key, $2 request hash, $3 application id, $4 client (keys are per client). No row back = the client's
+// key exists (possibly just committed by a concurrent request with the same key, which this statement
+// waited for).
 inline constexpr pg::statement claim_idempotency_key{
     "api_claim_idempotency_key",
-    "INSERT INTO idempotency_keys (idempotency_key, request_hash, application_id) VALUES ($1, $2, $3::uuid) "
-    "ON CONFLICT DO NOTHING RETURNING 1"};
+    "INSERT INTO idempotency_keys (idempotency_key, request_hash, application_id, client) "
+    "VALUES ($1, $2, $3::uuid, $4) ON CONFLICT DO NOTHING RETURNING 1"};
 
-// $1 key → the request hash and application id stored with it (no row: the key is gone).
+// $1 key, $2 client → the request hash and application id stored with it (no row: the key is gone).
 inline constexpr pg::statement find_idempotency_key{
     "api_find_idempotency_key",
-    "SELECT request_hash, application_id FROM idempotency_keys WHERE idempotency_key = $1"};
+    "SELECT request_hash, application_id FROM idempotency_keys WHERE client = $2 AND idempotency_key = $1"};
 struct idempotency_key_row {
     std::string request_hash;
     std::string application_id;
@@ -60,13 +62,14 @@ struct idempotency_key_row {
                    pg::col("application_id", &idempotency_key_row::application_id)};
 };
 
-// Status read plus the audit row for showing the masked PAN. $1 id, $2 request id (no row: unknown id).
+// Status read plus the audit row for showing the masked PAN. $1 id, $2 request id, $3 client. No row: unknown
+// id or another client's application; the owner is part of the one look-up, so both cost the same.
 inline constexpr pg::statement status{
     "api_status",
     "WITH a AS (SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
     "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, "
     "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at "
-    "  FROM applications WHERE id = $1::uuid), "
+    "  FROM applications WHERE id = $1::uuid AND client = $3), "
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id) "
     "  SELECT id, 'PAN_MASKED', 'api', $2 FROM a) "
     "SELECT * FROM a"};

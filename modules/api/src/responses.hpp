@@ -1,6 +1,7 @@
 // Shared response builders of the API module.
 #pragma once
 
+#include <prequal/access/auth_mode.hpp>
 #include <prequal/http/errors.hpp>
 #include <prequal/http/message.hpp>
 
@@ -15,6 +16,11 @@ namespace prequal::api::detail {
 inline http::response error(const http::request& req, unsigned status, std::string_view code,
                             std::string_view message, const std::vector<http::error_detail>& details = {}) {
     return http::make_error(status, code, message, req.request_id, req.path, details);
+}
+
+/// The client a request acts for: set by the access guard; `anonymous` when no guard ran.
+inline std::string client_of(const http::request& req) {
+    return req.client.empty() ? std::string{access::anonymous_client} : req.client;
 }
 
 inline http::response json_response(unsigned status, std::string body) {

@@ -29,7 +29,7 @@ boost::asio::awaitable<http::response> api_module::status(http::request& req) {
     std::optional<detail::application_status> found;
     try {
         detail::applications_repository applications{deps_.pool};
-        found = co_await applications.read_status(id, req.request_id);
+        found = co_await applications.read_status(id, detail::client_of(req), req.request_id);
     } catch (const pg::error& e) {
         if (!detail::is_unavailable(e)) throw;
         co_return detail::database_unavailable(req);

@@ -64,6 +64,7 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     row.loan_amount = app.loan_amount.to_string();
     row.loan_type = app.loan_type;
     row.request_id = req.request_id;
+    row.client = detail::client_of(req);
     row.topic = options_.submitted_topic;
     row.event_payload = submitted_event(row.message_id, row.id, req.request_id, row.pan, app);
 

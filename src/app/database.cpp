@@ -11,12 +11,13 @@ namespace {
 
 // Starts the private cluster when no URL is configured; returns the conninfo to use.
 std::string prepare_database(const service_config& c, std::unique_ptr<pg::embedded_cluster>& cluster,
-                             const core::logger& log) {
+                             const core::logger& log, bool borrow_running) {
     if (!c.database_url.empty()) return c.database_url;
     std::filesystem::create_directories(c.data_dir);
     pg::embedded_cluster_options o;
     o.dir = std::filesystem::absolute(c.data_dir) / "postgres";
     o.log = [log](const std::string& line) { log.info(line); };
+    o.stop_adopted = !borrow_running;
     cluster = std::make_unique<pg::embedded_cluster>(std::move(o));
     log.info("no --database-url given: using the private PostgreSQL cluster under the data directory",
              {{"dir", cluster->dir().string()}});
@@ -26,8 +27,8 @@ std::string prepare_database(const service_config& c, std::unique_ptr<pg::embedd
 
 }  // namespace
 
-database::database(const service_config& config, const core::logger& log)
-    : conninfo_{prepare_database(config, cluster_, log)} {}
+database::database(const service_config& config, const core::logger& log, bool borrow_running)
+    : conninfo_{prepare_database(config, cluster_, log, borrow_running)} {}
 
 // The cluster's own destructor stops it (and, unlike stop(), never throws out of a destructor).
 database::~database() = default;

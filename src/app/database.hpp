@@ -19,8 +19,9 @@ namespace prequal::app {
 class database {
 public:
     /// Blocking: with no URL configured, starts the private cluster (initdb on first use). Throws
-    /// std::runtime_error when it cannot start.
-    database(const service_config& config, const core::logger& log);
+    /// std::runtime_error when it cannot start. `borrow_running`: a private cluster that is already running
+    /// (a `serve` on the same data directory) is used and left running; operator commands pass true.
+    database(const service_config& config, const core::logger& log, bool borrow_running = false);
     /// Stops the private cluster, if this object started one (errors ignored: use stop() to see them).
     ~database();
     database(const database&) = delete;

@@ -94,6 +94,8 @@ std::string clip(std::string s, std::size_t width) {
     return s.substr(0, cut) + "...";
 }
 
+}  // namespace
+
 void print_table(std::ostream& out, const std::vector<std::string>& head,
                  const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> width(head.size());
@@ -111,6 +113,8 @@ void print_table(std::ostream& out, const std::vector<std::string>& head,
     line(head);
     for (const auto& row : rows) line(row);
 }
+
+namespace {
 
 using conn_ptr = std::unique_ptr<pg::connection>;
 
@@ -316,7 +320,13 @@ int run_ops_command(const command_line& cl, const core::logger& log, std::ostrea
         return 2;
     }
 
-    database db{cl.config, log};
+    return run_on_database(cl.config, log, cl.command, err, std::move(work));
+}
+
+int run_on_database(const service_config& config, const core::logger& log, std::string_view command,
+                    std::ostream& err, const std::function<asio::awaitable<int>(pg::connection&)>& work) {
+    // A `serve` on the same data directory may be running: use its private PostgreSQL, leave it running.
+    database db{config, log, /*borrow_running=*/true};
     asio::io_context ioc{1};
     int code = 1;
     std::exception_ptr failure;
@@ -333,7 +343,7 @@ int run_ops_command(const command_line& cl, const core::logger& log, std::ostrea
         try {
             std::rethrow_exception(failure);
         } catch (const std::exception& e) {
-            err << "prequal: " << cl.command << " failed: " << e.what() << '\n';
+            err << "prequal: " << command << " failed: " << e.what() << '\n';
         }
         return 1;
     }

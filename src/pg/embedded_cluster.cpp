@@ -242,8 +242,10 @@ void embedded_cluster::start() {
 
     const std::string pg_ctl = (bin / "pg_ctl").string();
     if (run_command({pg_ctl, "-D", data.string(), "status"}, as).exit_code == 0) {
-        // Left running by a previous process that died: adopt it (and stop it on exit).
+        // Left running by a previous process that died, or running for another process: adopt it (and stop
+        // it on exit unless told to borrow it).
         say("PostgreSQL already running on " + data.string() + "; reusing it");
+        adopted_ = true;
     } else {
         say("starting PostgreSQL (" + bin.string() + ")");
         const command_result r = run_command(
@@ -260,6 +262,10 @@ void embedded_cluster::start() {
 
 void embedded_cluster::stop() {
     if (!running_) return;
+    if (adopted_ && !options_.stop_adopted) {
+        running_ = false;  // borrowed: its owner stops it
+        return;
+    }
     std::optional<user_identity> user;
     if (geteuid() == 0) user = detail::lookup_user(options_.run_as_user);
     const std::string pg_ctl = (find_bin_dir() / "pg_ctl").string();

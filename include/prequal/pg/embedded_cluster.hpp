@@ -17,6 +17,9 @@ struct embedded_cluster_options {
     int port = 5432;                   // only names the socket file (listen_addresses is empty)
     std::string extra_config;          // server settings (e.g. "fsync = off"), rewritten on each start
     std::function<void(const std::string&)> log;  // progress lines; may be empty
+    // A server found running already (another process's, e.g. a `prequal serve` on the same directory): stop
+    // it on stop() as if started here (true: the adopter owns it), or leave it running (false: borrowed).
+    bool stop_adopted = true;
 };
 
 class embedded_cluster {
@@ -40,6 +43,7 @@ public:
 private:
     embedded_cluster_options options_;
     bool running_ = false;
+    bool adopted_ = false;
 };
 
 }  // namespace prequal::pg

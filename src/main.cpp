@@ -1,4 +1,5 @@
 // prequal's entry point: parse the command line, then hand over to the composition root.
+#include "apikey_command.hpp"
 #include "config.hpp"
 #include "ops_commands.hpp"
 #include "service.hpp"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     try {
         if (cl.command == "migrate") return app::run_migrate(cl.config, log);
         if (cl.command == "dlq" || cl.command == "outbox") return app::run_ops_command(cl, log);
+        if (cl.command == "apikey") return app::run_apikey_command(cl, log);
         if (cl.command != "serve") {
             std::fprintf(stderr, "prequal: unknown command '%s' (try prequal --help)\n", cl.command.c_str());
             return 2;

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -27,6 +28,9 @@ constexpr const char* usage_head =
     "  prequal keygen              print a fresh --encryption-keys entry and --pan-index-key\n"
     "  prequal dlq list|show ID|replay ID|replay --all   inspect and replay dead-lettered messages\n"
     "  prequal outbox status       pending count, oldest pending age, dead events\n"
+    "  prequal apikey create --name=CLIENT [--scopes=S,...] [--rate-limit=N] [--burst=B] "
+    "[--expires-in-days=D]\n"
+    "  prequal apikey list | apikey revoke ID   API keys (printed once at creation; only a hash is stored)\n"
     "  prequal --help | --version\n"
     "  prequal COMMAND --help      options of one command\n\n"
     "Every option can also be set as an environment variable PREQUAL_<NAME> (e.g. PREQUAL_DATABASE_URL)\n"
@@ -129,6 +133,70 @@ po::options_description serve_options() {
     return d;
 }
 
+// Who may call the API (contract section 6).
+po::options_description access_options() {
+    po::options_description d{"Access"};
+    d.add_options()("auth", po::value<std::string>(),
+                    "api-key | none. Default: none when --listen is a loopback address (127.0.0.0/8, ::1, "
+                    "localhost), api-key otherwise")(
+        "default-rate-limit", po::value<std::int64_t>()->default_value(defaults.default_rate_limit),
+        "requests/s per API key created without --rate-limit, per replica; 0 = unlimited")(
+        "default-burst", po::value<std::int64_t>()->default_value(defaults.default_burst),
+        "token-bucket capacity of API keys created without --burst");
+    return d;
+}
+
+// `prequal apikey create` settings: command-line only (an environment variable PREQUAL_NAME must not name
+// a client by accident).
+po::options_description apikey_create_options() {
+    po::options_description d{"apikey create"};
+    d.add_options()("name", po::value<std::string>(), "the client the key belongs to (keys may share one)")(
+        "scopes", po::value<std::string>(),
+        "comma-separated: applications:write, applications:read, applications:review, personal-data:erase "
+        "(default applications:write,applications:read)")(
+        "rate-limit", po::value<std::int64_t>(),
+        "requests/s (default: serve --default-rate-limit); 0 = unlimited")(
+        "burst", po::value<std::int64_t>(), "token-bucket capacity (default: serve --default-burst)")(
+        "expires-in-days", po::value<double>(),
+        "lifetime in days, fractional allowed (default: never expires)")(
+        "json", "machine-readable JSON instead of text");
+    return d;
+}
+
+// Client names appear in logs and metric labels: keep them plain.
+bool is_client_name(const std::string& name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_' || c == '.' || c == '@';
+    });
+}
+
+void parse_apikey(const po::variables_map& vm, command_line& out) {
+    if (vm.count("args")) out.args = vm["args"].as<std::vector<std::string>>();
+    out.json = vm.count("json") > 0;
+    auto& k = out.apikey;
+    if (vm.count("name")) {
+        k.name = vm["name"].as<std::string>();
+        if (!is_client_name(k.name))
+            throw std::invalid_argument("--name must be 1-64 characters of letters, digits and -_.@");
+    }
+    if (vm.count("scopes")) k.scopes = vm["scopes"].as<std::string>();
+    if (vm.count("rate-limit")) {
+        k.rate_limit = vm["rate-limit"].as<std::int64_t>();
+        if (*k.rate_limit < 0 || *k.rate_limit > 1000000)
+            throw std::invalid_argument("--rate-limit must be 0 (unlimited) to 1000000 requests/s");
+    }
+    if (vm.count("burst")) {
+        k.burst = vm["burst"].as<std::int64_t>();
+        if (*k.burst < 1 || *k.burst > 1000000) throw std::invalid_argument("--burst must be 1 to 1000000");
+    }
+    if (vm.count("expires-in-days")) {
+        k.expires_in_days = vm["expires-in-days"].as<double>();
+        if (!(*k.expires_in_days > 0) || *k.expires_in_days > 36500)
+            throw std::invalid_argument("--expires-in-days must be a number of days > 0 (at most 36500)");
+    }
+}
+
 po::options_description common_options() {
     po::options_description d{"General"};
     d.add_options()("help,h", "show this help")("config", po::value<std::string>(),
@@ -192,7 +260,11 @@ command_line parse_command_line(int argc, const char* const* argv) {
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         out.command = "help";
         std::ostringstream s;
-        s << usage_head << "\n" << common_options() << "\n" << serve_options() << "\n" << database_options();
+        s << usage_head << "\n"
+          << common_options() << "\n"
+          << serve_options() << "\n"
+          << access_options() << "\n"
+          << database_options();
         out.help_text = s.str();
         return out;
     }
@@ -204,7 +276,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     po::options_description allowed;
     allowed.add(common_options());
     if (out.command == "serve")
-        allowed.add(serve_options()).add(database_options());
+        allowed.add(serve_options()).add(access_options()).add(database_options());
     else if (out.command == "migrate")
         allowed.add(database_options());
     else if (out.command == "dlq" || out.command == "outbox") {
@@ -212,7 +284,9 @@ command_line parse_command_line(int argc, const char* const* argv) {
         ops.add_options()("json", "machine-readable JSON instead of tables")(
             "all", "dlq replay: every unreplayed message");
         allowed.add(database_options()).add(ops);
-    } else if (out.command != "keygen")
+    } else if (out.command == "apikey")
+        allowed.add(database_options());
+    else if (out.command != "keygen")
         throw std::invalid_argument("unknown command '" + out.command + "' (try prequal --help)");
 
     po::variables_map vm;
@@ -222,8 +296,10 @@ command_line parse_command_line(int argc, const char* const* argv) {
         hidden.add_options()("args", po::value<std::vector<std::string>>(), "positional words");
         po::options_description with_hidden;
         with_hidden.add(allowed).add(hidden);
+        if (out.command == "apikey") with_hidden.add(apikey_create_options());
         po::positional_options_description positional;
-        if (out.command == "dlq" || out.command == "outbox") positional.add("args", -1);
+        if (out.command == "dlq" || out.command == "outbox" || out.command == "apikey")
+            positional.add("args", -1);
         po::store(po::command_line_parser(rest).options(with_hidden).positional(positional).run(), vm);
         po::store(po::parse_environment(allowed,
                                         [&allowed](const std::string& env) -> std::string {
@@ -249,6 +325,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
         out.command = "help";
         std::ostringstream s;
         s << "Usage: prequal " << args[0] << " [OPTIONS]\n" << allowed;
+        if (args[0] == "apikey") s << apikey_create_options();
         out.help_text = s.str();
         return out;
     }
@@ -269,6 +346,10 @@ command_line parse_command_line(int argc, const char* const* argv) {
         if (vm.count("args")) out.args = vm["args"].as<std::vector<std::string>>();
         out.json = vm.count("json") > 0;
         if (vm.count("all")) out.args.push_back("--all");
+        return out;
+    }
+    if (out.command == "apikey") {
+        parse_apikey(vm, out);
         return out;
     }
 
@@ -315,6 +396,16 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.bus_retention = std::chrono::hours{positive(vm, "bus-retention-hours")};
     c.max_pending = not_negative(vm, "max-pending");
     c.max_pending_age = std::chrono::seconds{not_negative(vm, "max-pending-age-seconds")};
+    if (vm.count("auth")) {
+        c.auth = access::parse_auth_mode(vm["auth"].as<std::string>());
+        if (!c.auth) throw std::invalid_argument("--auth must be api-key or none");
+    }
+    c.default_rate_limit = vm["default-rate-limit"].as<std::int64_t>();
+    if (c.default_rate_limit < 0 || c.default_rate_limit > 1000000)
+        throw std::invalid_argument("--default-rate-limit must be 0 (unlimited) to 1000000 requests/s");
+    c.default_burst = vm["default-burst"].as<std::int64_t>();
+    if (c.default_burst < 1 || c.default_burst > 1000000)
+        throw std::invalid_argument("--default-burst must be 1 to 1000000");
     return out;
 }
 

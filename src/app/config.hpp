@@ -2,6 +2,7 @@
 // variables and an optional --config file (flags win over the environment, the environment over the file).
 #pragma once
 
+#include <prequal/access/auth_mode.hpp>
 #include <prequal/events/topics.hpp>
 
 #include <chrono>
@@ -48,16 +49,30 @@ struct service_config {
     // Admission control (contract section 6): POST /applications answers 503 while over either; 0 = off.
     std::int64_t max_pending = 100000;
     std::chrono::seconds max_pending_age{120};
+    // Access (contract section 6).
+    std::optional<access::auth_mode> auth;  // nullopt → the loopback rule (access::resolve_auth_mode)
+    std::int64_t default_rate_limit = 100;  // requests/s of keys created without --rate-limit; 0 = unlimited
+    std::int64_t default_burst = 200;       // capacity of keys created without --burst
+};
+
+/// `prequal apikey create` settings (the other apikey subcommands take positional words only).
+struct apikey_options {
+    std::string name;
+    std::string scopes;  // empty → access::default_scopes
+    std::optional<std::int64_t> rate_limit;
+    std::optional<std::int64_t> burst;
+    std::optional<double> expires_in_days;
 };
 
 /// What a command line asked for.
 struct command_line {
-    std::string command;  // "serve", "migrate", "keygen", "dlq", "outbox", "help", "version"
+    std::string command;  // "serve", "migrate", "keygen", "dlq", "outbox", "apikey", "help", "version"
     service_config config;
     std::string help_text;  // filled for "help"
     std::vector<std::string>
         args;           // operator commands: positional words after the command ("list", "show", "7")
     bool json = false;  // operator commands: --json output
+    apikey_options apikey;
 };
 
 /// Parses argv (+ environment + --config file). Throws std::invalid_argument with a message that names

@@ -6,6 +6,8 @@
 #include "open_files.hpp"
 #include "operational_routes.hpp"
 
+#include <prequal/access/gate.hpp>
+#include <prequal/access/key_cache.hpp>
 #include <prequal/api/admission_control.hpp>
 #include <prequal/api/api_module.hpp>
 #include <prequal/api/applications_owner.hpp>
@@ -88,6 +90,8 @@ struct service::impl {
     std::unique_ptr<outbox::retention> retention;
     std::unique_ptr<credit::credit_module> credit;
     std::unique_ptr<decision::decision_module> decision;
+    std::unique_ptr<access::key_cache> keys;  // only with --auth=api-key and the api module
+    std::unique_ptr<access::gate> gate;
     std::unique_ptr<api::api_module> api;  // only when this process runs the api module
     std::unique_ptr<operational_routes> operational;
     http::router router;
@@ -101,6 +105,10 @@ struct service::impl {
     asio::awaitable<void> run_api() {
         if (api) co_await api->run();
     }
+    asio::awaitable<void> run_keys() {
+        if (keys) co_await keys->run();
+    }
+    asio::awaitable<void> set_up_access(asio::any_io_executor ex);
     asio::awaitable<void> run_publisher() {
         co_await publisher->run();
         publisher_finished = true;
@@ -198,6 +206,8 @@ asio::awaitable<void> service::impl::serve() {
                                  [this] { return draining.load(); }, api::openapi_document()});
     operational->register_routes(router);
     if (config.run_api) {
+        co_await set_up_access(ex);
+        router.set_guard(gate->guard());
         api = std::make_unique<api::api_module>(
             api::api_dependencies{*pool, *cipher, *index, metrics, log.child("api"), wake,
                                   [this] { return draining.load(); }, admission.get()},
@@ -230,13 +240,37 @@ asio::awaitable<void> service::impl::serve() {
             stop_on_io_thread();
         });
     }
-    log.info("prequal serving",
-             {{"listen", config.listen_host + ":" + std::to_string(server->port())}, {"bus", config.bus}});
+    const auto mode = access::resolve_auth_mode(config.auth, config.listen_host);
+    log.info("prequal serving", {{"listen", config.listen_host + ":" + std::to_string(server->port())},
+                                 {"bus", config.bus},
+                                 {"auth", access::to_string(mode)}});
+    if (mode == access::auth_mode::none && !access::is_loopback_host(config.listen_host))
+        log.warn(
+            "--auth=none on a non-loopback address: anyone who can reach the port can submit and read "
+            "applications",
+            {{"listen", config.listen_host + ":" + std::to_string(server->port())}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              run_api() && shutdown_sequence());
+              run_api() && run_keys() && shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
+}
+
+// The guard of the api module's routes: with api-key auth, the keys are loaded before the listener opens so
+// that the first request is answered from memory.
+asio::awaitable<void> service::impl::set_up_access(asio::any_io_executor ex) {
+    access::gate_options go;
+    go.mode = access::resolve_auth_mode(config.auth, config.listen_host);
+    go.default_rate_limit = config.default_rate_limit;
+    go.default_burst = config.default_burst;
+    if (go.mode == access::auth_mode::api_key) {
+        access::key_cache_options ko;
+        ko.listen_conninfo = conninfo;
+        keys = std::make_unique<access::key_cache>(ex, *pool, ko, log.child("access"), metrics);
+        co_await keys->load();
+        log.info("API keys loaded", {{"keys", std::to_string(keys->size())}});
+    }
+    gate = std::make_unique<access::gate>(go, keys.get(), metrics, log.child("access"));
 }
 
 asio::awaitable<void> service::impl::shutdown_sequence() {
@@ -247,6 +281,7 @@ asio::awaitable<void> service::impl::shutdown_sequence() {
     draining = true;
     server->stop_accepting();
     co_await server->drain(config.shutdown_timeout);
+    if (keys) keys->stop();  // writes the last uses of keys while the pool is still open
     log.info("HTTP drained; stopping the outbox publisher, then the consumers");
     redriver->stop();
     retention->stop();
@@ -325,6 +360,8 @@ int service::wait() {
     // Destroy in reverse order of construction while no io thread runs.
     s.server.reset();
     s.api.reset();
+    s.gate.reset();
+    s.keys.reset();
     s.operational.reset();
     s.decision.reset();
     s.credit.reset();

@@ -223,3 +223,53 @@ TEST_CASE(
     const auto help = parse({"serve", "--help"}).help_text;
     CHECK_THAT(help, Catch::Contains("max-pending") && Catch::Contains("disables") && Catch::Contains("503"));
 }
+
+TEST_CASE("unit: config: access options of serve: --auth, default limits, environment and file", "[unit]") {
+    clean_environment env;
+    const auto d = parse({"serve"}).config;
+    CHECK_FALSE(d.auth);  // the loopback rule decides
+    CHECK(d.default_rate_limit == 100);
+    CHECK(d.default_burst == 200);
+    const auto c = parse({"serve", "--auth=api-key", "--default-rate-limit=0", "--default-burst=5"}).config;
+    CHECK(c.auth == prequal::access::auth_mode::api_key);
+    CHECK(c.default_rate_limit == 0);
+    CHECK(c.default_burst == 5);
+    env.set("PREQUAL_AUTH", "none");
+    env.set("PREQUAL_DEFAULT_RATE_LIMIT", "7");
+    CHECK(parse({"serve"}).config.auth == prequal::access::auth_mode::none);
+    CHECK(parse({"serve"}).config.default_rate_limit == 7);
+    CHECK(parse({"serve", "--auth=api-key"}).config.auth == prequal::access::auth_mode::api_key);
+    CHECK_THAT(error_of({"serve", "--auth=basic"}), Catch::Contains("--auth"));
+    CHECK_THAT(error_of({"serve", "--default-rate-limit=-1"}), Catch::Contains("--default-rate-limit"));
+    CHECK_THAT(error_of({"serve", "--default-burst=0"}), Catch::Contains("--default-burst"));
+}
+
+TEST_CASE("unit: config: apikey create/list/revoke arguments", "[unit]") {
+    clean_environment env;
+    env.set("PREQUAL_NAME", "from-environment");  // create's options are command-line only
+    const auto c = parse({"apikey", "create", "--name=acme", "--scopes=applications:read", "--rate-limit=5",
+                          "--burst=10", "--expires-in-days=0.0001", "--json", "--database-url=postgres://x"});
+    CHECK(c.command == "apikey");
+    CHECK(c.args == std::vector<std::string>{"create"});
+    CHECK(c.apikey.name == "acme");
+    CHECK(c.apikey.scopes == "applications:read");
+    CHECK(c.apikey.rate_limit == 5);
+    CHECK(c.apikey.burst == 10);
+    REQUIRE(c.apikey.expires_in_days);
+    CHECK(*c.apikey.expires_in_days == Approx(0.0001));
+    CHECK(c.json);
+    CHECK(c.config.database_url == "postgres://x");
+    CHECK(parse({"apikey", "create"}).apikey.name.empty());
+    CHECK(parse({"apikey", "create", "--rate-limit=0"}).apikey.rate_limit == 0);
+    CHECK(parse({"apikey", "revoke", "0123456789abcdef"}).args ==
+          std::vector<std::string>{"revoke", "0123456789abcdef"});
+    CHECK_THAT(error_of({"apikey", "create", "--name=a b"}), Catch::Contains("--name"));
+    CHECK_THAT(error_of({"apikey", "create", "--name=x", "--rate-limit=-1"}),
+               Catch::Contains("--rate-limit"));
+    CHECK_THAT(error_of({"apikey", "create", "--name=x", "--burst=0"}), Catch::Contains("--burst"));
+    CHECK_THAT(error_of({"apikey", "create", "--name=x", "--expires-in-days=0"}),
+               Catch::Contains("--expires-in-days"));
+    CHECK_THAT(error_of({"apikey", "create", "--name=x", "--expires-in-days=-2"}),
+               Catch::Contains("--expires-in-days"));
+    CHECK(parse({"apikey", "--help"}).help_text.find("--expires-in-days") != std::string::npos);
+}

@@ -277,16 +277,15 @@ command_line parse_command_line(int argc, const char* const* argv) {
     allowed.add(common_options());
     if (out.command == "serve")
         allowed.add(serve_options()).add(access_options()).add(database_options());
-    else if (out.command == "migrate")
-        allowed.add(database_options());
+    else if (out.command == "migrate" || out.command == "apikey")
+        allowed.add(
+            database_options());  // apikey's own options are command-line only (apikey_create_options)
     else if (out.command == "dlq" || out.command == "outbox") {
         po::options_description ops{"Output"};
         ops.add_options()("json", "machine-readable JSON instead of tables")(
             "all", "dlq replay: every unreplayed message");
         allowed.add(database_options()).add(ops);
-    } else if (out.command == "apikey")
-        allowed.add(database_options());
-    else if (out.command != "keygen")
+    } else if (out.command != "keygen")
         throw std::invalid_argument("unknown command '" + out.command + "' (try prequal --help)");
 
     po::variables_map vm;

@@ -320,7 +320,7 @@ int run_ops_command(const command_line& cl, const core::logger& log, std::ostrea
         return 2;
     }
 
-    return run_on_database(cl.config, log, cl.command, err, std::move(work));
+    return run_on_database(cl.config, log, cl.command, err, work);
 }
 
 int run_on_database(const service_config& config, const core::logger& log, std::string_view command,

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -54,9 +55,50 @@ void wait_healthy(std::uint16_t port) {
     FAIL("server did not become healthy");
 }
 
-server_process::server_process(std::vector<std::string> args) : args_{std::move(args)} {
+command_result run_command(const std::vector<std::string>& args) {
+    // Both streams go to temporary files: no pipe can fill up and stall the child.
+    char out_name[] = "/tmp/prequal-cmd-out-XXXXXX";
+    char err_name[] = "/tmp/prequal-cmd-err-XXXXXX";
+    const int out_fd = ::mkstemp(out_name);
+    const int err_fd = ::mkstemp(err_name);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::dup2(out_fd, 1);
+        ::dup2(err_fd, 2);
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    auto slurp = [](int fd) {
+        std::string text;
+        ::lseek(fd, 0, SEEK_SET);
+        char buf[4096];
+        ssize_t n = 0;
+        while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+        ::close(fd);
+        return text;
+    };
+    command_result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = slurp(out_fd);
+    r.err = slurp(err_fd);
+    ::unlink(out_name);
+    ::unlink(err_name);
+    return r;
+}
+
+server_process::server_process(std::vector<std::string> args, std::string stderr_file)
+    : args_{std::move(args)}, stderr_file_{std::move(stderr_file)} {
     pid_ = ::fork();
     if (pid_ == 0) {
+        if (!stderr_file_.empty()) {
+            const int fd = ::open(stderr_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (fd >= 0) ::dup2(fd, 2);
+        }
         std::vector<char*> argv;
         for (auto& a : args_) argv.push_back(a.data());
         argv.push_back(nullptr);

@@ -25,10 +25,21 @@ std::vector<std::string> memory_serve_args(const std::string& database_url, std:
 /// Polls GET /health until 200; REQUIREs that it comes within 30 s.
 void wait_healthy(std::uint16_t port);
 
+/// What a finished child wrote and how it ended.
+struct command_result {
+    int exit_code = -1;  // 128 + signal when a signal ended it
+    std::string out;
+    std::string err;
+};
+
+/// Runs argv (argv[0] = executable path) to completion, capturing stdout and stderr.
+command_result run_command(const std::vector<std::string>& args);
+
 /// Runs argv (argv[0] = executable path) as a child; SIGKILLed and reaped on destruction if still running.
 class server_process {
 public:
-    explicit server_process(std::vector<std::string> args);
+    /// `stderr_file`: where the child's stderr (its log) goes; empty = inherited.
+    explicit server_process(std::vector<std::string> args, std::string stderr_file = {});
     ~server_process();
     server_process(const server_process&) = delete;
     server_process& operator=(const server_process&) = delete;
@@ -41,6 +52,7 @@ public:
 
 private:
     std::vector<std::string> args_;
+    std::string stderr_file_;
     pid_t pid_ = -1;
 };
 

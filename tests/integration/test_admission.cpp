@@ -85,7 +85,7 @@ TEST_CASE(
     args.push_back("--max-pending=20");
     server_process api{args};
     wait_healthy(api_port);
-    CHECK(metric(api_port, "prequal_admission_shedding") == "0");
+    CHECK(metric(api_port, "admission_shedding") == "0");
 
     // Nothing decides here: 21 applications put the backlog over the limit (the first 21 are admitted: the
     // limit is "more than 20").
@@ -99,8 +99,8 @@ TEST_CASE(
     // The backlog is read every second: the refusal comes within a few seconds (202s until then).
     check_shed(submit_until(api_port, 503, 202, std::chrono::seconds{15}));
     check_shed(submit(api_port));  // and stays
-    CHECK(metric(api_port, "prequal_admission_shedding") == "1");
-    CHECK(std::stoll(metric(api_port, "prequal_admission_rejected_total")) >= 2);
+    CHECK(metric(api_port, "admission_shedding") == "1");
+    CHECK(std::stoll(metric(api_port, "admission_rejected_total")) >= 2);
     CHECK(std::stoll(metric(api_port, "applications_pending")) == 21);  // counted up to the limit + 1
 
     // Reads go on.
@@ -123,7 +123,7 @@ TEST_CASE(
     const auto back = submit_until(api_port, 202, 503, std::chrono::seconds{90});
     INFO(back.body);
     REQUIRE(back.status == 202);
-    CHECK(metric(api_port, "prequal_admission_shedding") == "0");
+    CHECK(metric(api_port, "admission_shedding") == "0");
     // Everything is decided in the end, the first application included.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
     while (std::chrono::steady_clock::now() < deadline &&

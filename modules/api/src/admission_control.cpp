@@ -9,10 +9,10 @@ admission_control::admission_control(admission_limits limits, core::logger log,
                                      core::metrics_registry& metrics)
     : limits_{limits},
       log_{std::move(log)},
-      rejected_{metrics.get_counter("prequal_admission_rejected_total",
+      rejected_{metrics.get_counter("admission_rejected_total",
                                     "POST /applications refused with 503 by admission control")},
       shedding_gauge_{metrics.get_gauge(
-          "prequal_admission_shedding",
+          "admission_shedding",
           "1 while admission control refuses new applications (backlog over --max-pending or "
           "--max-pending-age-seconds), else 0")} {}
 

@@ -29,8 +29,8 @@ struct fixture {
     admission_control admission;
     explicit fixture(admission_limits limits)
         : admission{limits, core::logger{"admission", core::log_level::info, sink}, metrics} {}
-    std::uint64_t rejected() { return metrics.get_counter("prequal_admission_rejected_total", "").value(); }
-    std::int64_t shedding_gauge() { return metrics.get_gauge("prequal_admission_shedding", "").value(); }
+    std::uint64_t rejected() { return metrics.get_counter("admission_rejected_total", "").value(); }
+    std::int64_t shedding_gauge() { return metrics.get_gauge("admission_shedding", "").value(); }
 };
 
 }  // namespace

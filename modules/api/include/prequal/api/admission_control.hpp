@@ -26,7 +26,7 @@ public:
     /// What a refused client is told to wait: a few backlog refreshes, long enough for a drain to show.
     static constexpr std::chrono::seconds retry_after{5};
 
-    /// Registers prequal_admission_rejected_total and prequal_admission_shedding.
+    /// Registers admission_rejected_total and admission_shedding.
     admission_control(admission_limits limits, core::logger log, core::metrics_registry& metrics);
 
     /// Each fresh backlog reading. Starts or stops shedding, logging once per transition with the figures.

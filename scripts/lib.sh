@@ -11,6 +11,7 @@ PREQUAL_PACKAGES=(
     libbotan-2-dev libfmt-dev catch2
     librdkafka-dev kcat
     curl iproute2
+    libssl-dev openssl
 )
 
 prequal_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -6,10 +6,11 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -40,7 +41,9 @@ server_state::server_state(net::any_io_executor ex, server_options opts, dispatc
                                           "Open HTTP connections waiting for the first byte of a request.")),
       request_duration(registry.get_histogram("http_request_duration_seconds",
                                               "Time from a request's header to its response being written.")),
-      acceptor(strand) {}
+      acceptor(strand) {
+    if (options.tls) install_tls(options.tls);
+}
 
 void server_state::session_finished(std::uint64_t id) {
     net::post(strand, [this, self = shared_from_this(), id] {
@@ -57,12 +60,12 @@ void server_state::session_finished(std::uint64_t id) {
     });
 }
 
-void server_state::session_idle(std::uint64_t id) {
-    net::post(strand, [this, self = shared_from_this(), id] {
+void server_state::session_idle(std::uint64_t id, bool kept_alive) {
+    net::post(strand, [this, self = shared_from_this(), id, kept_alive] {
         auto it = sessions.find(id);
         if (it == sessions.end() || it->second.idle_hook.is_linked()) return;
-        it->second.kept_alive = true;
-        idle_kept.push_back(it->second);
+        it->second.kept_alive = kept_alive;
+        (kept_alive ? idle_kept : idle_new).push_back(it->second);
         connections_idle.add(1);
     });
 }
@@ -123,6 +126,25 @@ void server_state::count_request(std::string_view method, unsigned status) {
         .inc();
 }
 
+void server_state::count_handshake_failure(std::string_view reason) {
+    metrics
+        .get_counter(
+            "http_tls_handshake_failures_total",
+            "TLS connections closed before their handshake completed, by reason (not_tls: the client "
+            "spoke something else, e.g. plaintext HTTP; timeout; closed by the client; protocol: no "
+            "common version or cipher, bad message, or the client refused the certificate).",
+            {{"reason", std::string(reason)}})
+        .inc();
+}
+
+void server_state::install_tls(std::shared_ptr<const tls_credentials> credentials) {
+    tls = std::move(credentials);
+    metrics
+        .get_gauge("http_tls_certificate_expiry_timestamp_seconds",
+                   "End of validity (not after) of the certificate new HTTPS connections get, as Unix time.")
+        .set(std::chrono::duration_cast<std::chrono::seconds>(tls->not_after().time_since_epoch()).count());
+}
+
 namespace {
 
 net::awaitable<void> accept_loop(std::shared_ptr<server_state> st) {
@@ -147,12 +169,11 @@ net::awaitable<void> accept_loop(std::shared_ptr<server_state> st) {
             continue;
         }
         const auto id = st->next_session_id++;
-        auto s = std::make_shared<session>(st, std::move(socket), id);
+        auto s = make_session(st, std::move(socket), id, st->tls);
         st->link_new(st->sessions.try_emplace(id, s).first->second);
         st->active.fetch_add(1, std::memory_order_relaxed);
         st->connections_active.add(1);
-        auto ex = s->executor();
-        net::co_spawn(ex, session::run(std::move(s)), net::detached);
+        s->start();
     }
 }
 
@@ -215,8 +236,9 @@ void server::listen() {
     const auto local = acceptor.local_endpoint(ec);
     if (ec) fail(ec);
     impl_->bound_port.store(local.port());
-    impl_->log.info("listening",
-                    {{"address", local.address().to_string()}, {"port", std::to_string(local.port())}});
+    impl_->log.info("listening", {{"address", local.address().to_string()},
+                                  {"port", std::to_string(local.port())},
+                                  {"protocol", opts.tls ? "https" : "http"}});
 }
 
 std::uint16_t server::port() const { return impl_->bound_port.load(); }
@@ -240,5 +262,15 @@ net::awaitable<void> server::drain(std::chrono::milliseconds deadline) {
 }
 
 std::size_t server::active_connections() const { return impl_->active.load(std::memory_order_relaxed); }
+
+void server::set_tls(std::shared_ptr<const tls_credentials> credentials) {
+    // A listener is HTTPS or plaintext for its whole life: clients must never see one port switch.
+    if (!impl_->options.tls || !credentials)
+        throw std::logic_error("http::server::set_tls: only an HTTPS server takes new credentials");
+    std::shared_ptr<detail::server_state> st = impl_;
+    net::post(st->strand, [st, credentials = std::move(credentials)]() mutable {
+        st->install_tls(std::move(credentials));
+    });
+}
 
 }  // namespace prequal::http

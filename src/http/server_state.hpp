@@ -5,6 +5,7 @@
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
 #include <prequal/http/server.hpp>
+#include <prequal/http/tls_credentials.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,14 +22,14 @@
 
 namespace prequal::http::detail {
 
-class session;
+class session_base;
 
 /// One open connection in the registry. While the connection waits for the first byte of a request,
 /// `idle_hook` links it into one of server_state's idle lists, oldest first, so that at the connection cap
 /// the one to close is found and unlinked in O(1).
 struct session_entry {
-    explicit session_entry(std::weak_ptr<session> s) : weak(std::move(s)) {}
-    std::weak_ptr<session> weak;
+    explicit session_entry(std::weak_ptr<session_base> s) : weak(std::move(s)) {}
+    std::weak_ptr<session_base> weak;
     boost::intrusive::list_member_hook<> idle_hook;
     bool kept_alive = false;  // idle between keep-alive requests (else: accepted, nothing received yet)
     bool shedding = false;    // asked to close for a new connection; not yet closed or declined
@@ -45,8 +46,9 @@ struct server_state : std::enable_shared_from_this<server_state> {
     /// Any thread: forgets session `id` (posted to the strand) and wakes drain() when the last one leaves.
     void session_finished(std::uint64_t id);
     /// Any thread: session `id` has answered a request and waits for the first byte of its next one
-    /// (posted to the strand; it becomes the newest idle keep-alive connection).
-    void session_idle(std::uint64_t id);
+    /// (posted to the strand; it becomes the newest idle keep-alive connection). `kept_alive` false: it has
+    /// completed a TLS handshake and waits for its first request, as a new connection.
+    void session_idle(std::uint64_t id, bool kept_alive = true);
     /// Any thread: session `id` has received the start of a request, so it is no longer idle.
     void session_busy(std::uint64_t id);
     /// Strand only: a new connection, nothing received yet: the newest in `idle_new`.
@@ -64,6 +66,10 @@ struct server_state : std::enable_shared_from_this<server_state> {
     std::size_t connections_kept() const { return sessions.size() - shedding; }
     /// Any thread: one answered request in http_requests_total.
     void count_request(std::string_view method, unsigned status);
+    /// Any thread: a TLS connection closed before its handshake completed, by bounded reason.
+    void count_handshake_failure(std::string_view reason);
+    /// Strand only: the credentials new TLS connections use from now on.
+    void install_tls(std::shared_ptr<const tls_credentials> credentials);
 
     boost::asio::any_io_executor io_executor;  // each session gets its own strand on it
     boost::asio::strand<boost::asio::any_io_executor> strand;
@@ -86,6 +92,7 @@ struct server_state : std::enable_shared_from_this<server_state> {
     idle_list idle_new;        // accepted, nothing received yet, oldest at the front
     std::size_t shedding = 0;  // entries with `shedding` set
     std::uint64_t next_session_id = 0;
+    std::shared_ptr<const tls_credentials> tls;  // null: plaintext listener
     bool draining = false;
     std::vector<boost::asio::steady_timer*> drain_waiters;
 };

@@ -1,24 +1,42 @@
 // One HTTP/1.1 connection as a coroutine on its own strand: deadline-bounded reads with header/body limits,
-// Expect: 100-continue, dispatch, contract errors for what the transport rejects, and keep-alive.
+// Expect: 100-continue, dispatch, contract errors for what the transport rejects, and keep-alive. Over TLS,
+// a handshake first (bounded by the first request's deadline) and a close_notify at the end.
 #include "session.hpp"
+
+#include "tls_context.hpp"
 
 #include <prequal/core/ids.hpp>
 #include <prequal/http/errors.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <iterator>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
 
 namespace prequal::http::detail {
 
@@ -80,14 +98,83 @@ bool asks_close(const response& res) {
     return connection != nullptr && beast::iequals(*connection, "close");
 }
 
-}  // namespace
+// The first byte of every TLS connection: a handshake record. Anything else (a plaintext HTTP request on
+// the HTTPS port, a scanner) is closed without a handshake.
+constexpr unsigned char tls_handshake_record = 0x16;
+// A TLS connection that ends gracefully sends close_notify; the write gets at most this long.
+constexpr std::chrono::milliseconds close_notify_max_time{1000};
 
-session::session(std::shared_ptr<server_state> state, net::ip::tcp::socket socket, std::uint64_t id)
-    : state_(std::move(state)), stream_(std::move(socket)), id_(id) {}
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-net::awaitable<void> session::run(std::shared_ptr<session> self) {
+// Bounded label set for http_tls_handshake_failures_total.
+std::string_view handshake_failure_reason(const boost::system::error_code& ec) {
+    if (ec == beast::error::timeout) return "timeout";
+    if (ec == net::error::eof || ec == net::ssl::error::stream_truncated ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted)
+        return "closed";
+    return "protocol";
+}
+
+template <class Stream>
+class connection final : public session_base, public std::enable_shared_from_this<connection<Stream>> {
+public:
+    static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
+    // Plaintext.
+    connection(std::shared_ptr<server_state> state, net::ip::tcp::socket socket,
+               std::uint64_t id) requires(!is_tls)
+        : state_(std::move(state)), stream_(std::move(socket)), id_(id) {}
+    // TLS: the credentials outlive the stream, which refers to their context.
+    connection(std::shared_ptr<server_state> state, net::ip::tcp::socket socket, std::uint64_t id,
+               std::shared_ptr<const tls_credentials> tls) requires is_tls
+        : state_(std::move(state)),
+          tls_(std::move(tls)),
+          stream_(beast::tcp_stream(std::move(socket)), tls_->context().ssl),
+          id_(id) {}
+
+    void start() override {
+        auto ex = executor();
+        net::co_spawn(ex, run(this->shared_from_this()), net::detached);
+    }
+    net::any_io_executor executor() override { return stream_.get_executor(); }
+    void on_drain() override;
+    void force_close() override { tcp().close(); }
+    void shed() override;
+
+private:
+    using clock = std::chrono::steady_clock;
+    using parser_type = bhttp::request_parser<bhttp::string_body>;
+
+    static net::awaitable<void> run(std::shared_ptr<connection> self);
+    beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+    net::awaitable<void> serve();
+    net::awaitable<bool> handshake();
+    net::awaitable<bool> serve_one(clock::time_point read_deadline);
+    net::awaitable<void> reply_to_read_error(boost::system::error_code ec, const parser_type& parser);
+    net::awaitable<bool> write(response res, std::string_view request_id, unsigned version, bool keep_alive,
+                               bool head);
+    net::awaitable<void> close_notify();
+    net::awaitable<void> linger_close();
+    void shutdown_and_close();
+
+    std::shared_ptr<server_state> state_;
+    std::shared_ptr<const tls_credentials> tls_;  // TLS only; declared before the stream that uses it
+    Stream stream_;
+    beast::flat_buffer buffer_;
+    std::uint64_t id_;
+    bool idle_ = false;          // waiting for the first byte of a request
+    bool draining_ = false;      // answer the current request with Connection: close, then stop
+    bool shed_ = false;          // shed() cancelled the wait for a request
+    bool handshaken_ = false;    // TLS: the handshake completed
+    bool said_goodbye_ = false;  // TLS: close_notify sent (or no longer possible)
+};
+
+template <class Stream>
+net::awaitable<void> connection<Stream>::run(std::shared_ptr<connection> self) {
     try {
         co_await self->serve();
+        if constexpr (is_tls) co_await self->close_notify();
     } catch (const std::exception& e) {
         self->state_->log.error("http session failed", {{"error", e.what()}});
     }
@@ -95,28 +182,30 @@ net::awaitable<void> session::run(std::shared_ptr<session> self) {
     self->state_->session_finished(self->id_);
 }
 
-void session::on_drain() {
+template <class Stream>
+void connection<Stream>::on_drain() {
     draining_ = true;
-    if (idle_) stream_.cancel();
+    if (idle_) tcp().cancel();
 }
 
-void session::force_close() { stream_.close(); }
-
-void session::shed() {
-    if (draining_ || !stream_.socket().is_open()) return;  // closing anyway, which frees the slot
+template <class Stream>
+void connection<Stream>::shed() {
+    if (draining_ || !tcp().socket().is_open()) return;  // closing anyway, which frees the slot
     // Bytes already in the socket are a request the read has not returned yet: closing now would reset it.
     boost::system::error_code ec;
-    if (!idle_ || stream_.socket().available(ec) > 0) {
+    if (!idle_ || tcp().socket().available(ec) > 0) {
         state_->shed_declined(id_);
         return;
     }
     shed_ = true;
-    stream_.cancel();
+    tcp().cancel();
 }
 
-net::awaitable<void> session::serve() {
+template <class Stream>
+net::awaitable<void> connection<Stream>::serve() {
     const auto& opts = state_->options;
-    // The first request, including the wait for its first byte, must arrive within read_timeout of accept.
+    // The first request, including the wait for its first byte and a TLS handshake, must arrive within
+    // read_timeout of accept.
     auto deadline = clock::now() + opts.read_timeout;
     bool first = true;
     for (;;) {
@@ -124,16 +213,34 @@ net::awaitable<void> session::serve() {
         if (buffer_.size() == 0) {
             // Idle: the server may shed this connection at its cap. (After accept it is registered as idle
             // already.) With bytes of a next request buffered it is not idle, and keeps its head deadline.
-            if (!first) state_->session_idle(id_);
-            buffer_.shrink_to_fit();  // empty: frees what the last request's reads needed
-            stream_.expires_at(first ? deadline : clock::now() + opts.idle_timeout);
+            if (!first)
+                state_->session_idle(id_);
+            else if (handshaken_)
+                state_->session_idle(id_, false);  // handshake done, first request not begun: a new one
+            buffer_.shrink_to_fit();               // empty: frees what the last request's reads needed
+            tcp().expires_at(first ? deadline : clock::now() + opts.idle_timeout);
             idle_ = true;
-            auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_chunk), use_tuple);
+            boost::system::error_code ec;
+            std::size_t n = 0;
+            if constexpr (is_tls) {
+                // Before the handshake the bytes are the client's hello, read raw and handed to OpenSSL.
+                if (handshaken_)
+                    std::tie(ec, n) =
+                        co_await stream_.async_read_some(buffer_.prepare(idle_read_chunk), use_tuple);
+                else
+                    std::tie(ec, n) =
+                        co_await tcp().async_read_some(buffer_.prepare(idle_read_chunk), use_tuple);
+            } else {
+                std::tie(ec, n) =
+                    co_await stream_.async_read_some(buffer_.prepare(idle_read_chunk), use_tuple);
+            }
             idle_ = false;
             if (ec) {  // idle timeout, client closed, or cancelled by drain or shed
                 if (shed_) {
                     state_->connections_shed.inc();
                     state_->log.debug("idle connection closed at the connection cap");
+                } else if (is_tls && !handshaken_ && ec == beast::error::timeout) {
+                    state_->count_handshake_failure("timeout");  // connected, sent nothing
                 }
                 co_return;
             }
@@ -141,20 +248,64 @@ net::awaitable<void> session::serve() {
             state_->session_busy(id_);
             buffer_.commit(n);
         }
+        if constexpr (is_tls) {
+            if (!handshaken_) {
+                // Part of the first request as far as deadlines go: it must end by `deadline`.
+                if (!co_await handshake()) co_return;
+                continue;
+            }
+        }
         if (!first) deadline = clock::now() + opts.read_timeout;
         first = false;
         if (!co_await serve_one(deadline)) co_return;
     }
 }
 
-net::awaitable<bool> session::serve_one(clock::time_point read_deadline) {
+template <class Stream>
+net::awaitable<bool> connection<Stream>::handshake() {
+    said_goodbye_ = true;  // until the handshake completes there is no session to close
+    const auto first_byte = static_cast<const unsigned char*>(buffer_.data().data())[0];
+    if (first_byte != tls_handshake_record) {
+        state_->count_handshake_failure("not_tls");
+        state_->log.debug("closed a connection that does not speak TLS on the HTTPS listener");
+        co_return false;
+    }
+    // The deadline set for the first read still runs: the handshake shares the first request's.
+    auto [ec, used] =
+        co_await stream_.async_handshake(net::ssl::stream_base::server, buffer_.data(), use_tuple);
+    buffer_.consume(buffer_.size());  // the engine has it all: the client sends nothing more before our reply
+    if (ec) {
+        state_->count_handshake_failure(handshake_failure_reason(ec));
+        if (state_->log.enabled(core::log_level::debug))
+            state_->log.debug("TLS handshake failed", {{"error", ec.message()}});
+        co_return false;
+    }
+    handshaken_ = true;
+    said_goodbye_ = false;
+    co_return true;
+}
+
+template <class Stream>
+net::awaitable<void> connection<Stream>::close_notify() {
+    if (said_goodbye_ || !tcp().socket().is_open()) co_return;
+    said_goodbye_ = true;
+    // Send our close_notify without waiting for the client's: marking theirs as received makes OpenSSL's
+    // shutdown complete once ours is written (what servers commonly do; the client may simply close).
+    SSL* ssl = stream_.native_handle();
+    ::SSL_set_shutdown(ssl, ::SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    tcp().expires_after(std::min<clock::duration>(state_->options.write_timeout, close_notify_max_time));
+    co_await stream_.async_shutdown(use_tuple);
+}
+
+template <class Stream>
+net::awaitable<bool> connection<Stream>::serve_one(clock::time_point read_deadline) {
     const auto& opts = state_->options;
     parser_type parser;
     parser.header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(opts.header_limit, std::numeric_limits<std::uint32_t>::max())));
     parser.body_limit(opts.body_limit);
 
-    stream_.expires_at(read_deadline);
+    tcp().expires_at(read_deadline);
     if (auto [ec, n] = co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple); ec) {
         co_await reply_to_read_error(ec, parser);
         co_return false;
@@ -171,9 +322,9 @@ net::awaitable<bool> session::serve_one(clock::time_point read_deadline) {
         if (head.version() >= 11 && !parser.is_done() && expect != head.end() &&
             beast::iequals(expect->value(), "100-continue")) {
             bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, head.version()};
-            stream_.expires_after(opts.write_timeout);
+            tcp().expires_after(opts.write_timeout);
             if (auto [ec, n] = co_await bhttp::async_write(stream_, go_on, use_tuple); ec) co_return false;
-            stream_.expires_at(read_deadline);
+            tcp().expires_at(read_deadline);
         }
     }
     if (!parser.is_done()) {
@@ -232,7 +383,9 @@ net::awaitable<bool> session::serve_one(clock::time_point read_deadline) {
     co_return written&& keep_alive;
 }
 
-net::awaitable<void> session::reply_to_read_error(boost::system::error_code ec, const parser_type& parser) {
+template <class Stream>
+net::awaitable<void> connection<Stream>::reply_to_read_error(boost::system::error_code ec,
+                                                             const parser_type& parser) {
     unsigned status = 0;
     std::string_view code;
     std::string message;
@@ -260,8 +413,9 @@ net::awaitable<void> session::reply_to_read_error(boost::system::error_code ec, 
     co_await linger_close();
 }
 
-net::awaitable<bool> session::write(response res, std::string_view request_id, unsigned version,
-                                    bool keep_alive, bool head) {
+template <class Stream>
+net::awaitable<bool> connection<Stream>::write(response res, std::string_view request_id, unsigned version,
+                                               bool keep_alive, bool head) {
     bhttp::response<bhttp::string_body> out;
     out.version(version == 10 ? 10 : 11);
     out.result(res.status);
@@ -289,28 +443,41 @@ net::awaitable<bool> session::write(response res, std::string_view request_id, u
         if (!head) out.body() = std::move(res.body);
     }
     out.keep_alive(keep_alive);
-    stream_.expires_after(state_->options.write_timeout);
+    tcp().expires_after(state_->options.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, out, use_tuple);
     co_return !ec;
 }
 
-net::awaitable<void> session::linger_close() {
+template <class Stream>
+net::awaitable<void> connection<Stream>::linger_close() {
+    if constexpr (is_tls) co_await close_notify();
     boost::system::error_code ignored;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::min<clock::duration>(state_->options.read_timeout, linger_max_time));
+    tcp().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    tcp().expires_after(std::min<clock::duration>(state_->options.read_timeout, linger_max_time));
     std::array<char, read_chunk> scratch;
     std::size_t discarded = 0;
     while (discarded < linger_max_bytes) {
-        auto [ec, n] = co_await stream_.async_read_some(net::buffer(scratch), use_tuple);
+        auto [ec, n] = co_await tcp().async_read_some(net::buffer(scratch), use_tuple);  // raw: discarded
         if (ec) break;
         discarded += n;
     }
 }
 
-void session::shutdown_and_close() {
+template <class Stream>
+void connection<Stream>::shutdown_and_close() {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    tcp().socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    tcp().close();
+}
+
+}  // namespace
+
+std::shared_ptr<session_base> make_session(std::shared_ptr<server_state> state, net::ip::tcp::socket socket,
+                                           std::uint64_t id, std::shared_ptr<const tls_credentials> tls) {
+    if (tls)
+        return std::make_shared<connection<tls_stream>>(std::move(state), std::move(socket), id,
+                                                        std::move(tls));
+    return std::make_shared<connection<plain_stream>>(std::move(state), std::move(socket), id);
 }
 
 }  // namespace prequal::http::detail

@@ -1,61 +1,47 @@
 // Private: one HTTP/1.1 connection. Reads requests with limits and deadlines, calls the dispatcher,
-// writes responses; all of it on the session's own strand.
+// writes responses; all of it on the session's own strand. The connection is a template on its stream
+// (plain TCP or TLS over TCP, session.cpp), so the plaintext path pays nothing for TLS; the server's
+// registry sees it through session_base, whose virtual calls happen only on drain and at the connection cap.
 #pragma once
 
 #include "server_state.hpp"
 
-#include <prequal/http/message.hpp>
+#include <prequal/http/tls_credentials.hpp>
 
-#include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
-#include <string_view>
 
 namespace prequal::http::detail {
 
-class session {
+class session_base {
 public:
-    session(std::shared_ptr<server_state> state, boost::asio::ip::tcp::socket socket, std::uint64_t id);
+    session_base() = default;
+    session_base(const session_base&) = delete;
+    session_base& operator=(const session_base&) = delete;
+    virtual ~session_base() = default;
 
-    /// Serves the connection until it closes, then reports to the server. Owns `self` for its duration.
-    static boost::asio::awaitable<void> run(std::shared_ptr<session> self);
-
-    /// The session's strand; on_drain() and force_close() must run there.
-    boost::asio::any_io_executor executor() { return stream_.get_executor(); }
+    /// Spawns the connection's coroutine on its strand: it serves the connection until it closes, then
+    /// reports to the server (session_finished). Called once.
+    virtual void start() = 0;
+    /// The session's strand; on_drain(), force_close() and shed() must run there.
+    virtual boost::asio::any_io_executor executor() = 0;
     /// Finish the request in flight (answering with Connection: close); close now if idle.
-    void on_drain();
+    virtual void on_drain() = 0;
     /// Drain deadline passed: close the socket whatever is in flight.
-    void force_close();
+    virtual void force_close() = 0;
     /// The server is at its connection cap and chose this connection as the longest idle: close it if it
     /// is still waiting for a request (as an idle timeout would). A request that has begun meanwhile, even
     /// one still unread in the socket, is served as usual, and the server is told so.
-    void shed();
-
-private:
-    using clock = std::chrono::steady_clock;
-    using parser_type = boost::beast::http::request_parser<boost::beast::http::string_body>;
-
-    boost::asio::awaitable<void> serve();
-    boost::asio::awaitable<bool> serve_one(clock::time_point read_deadline);
-    boost::asio::awaitable<void> reply_to_read_error(boost::system::error_code ec, const parser_type& parser);
-    boost::asio::awaitable<bool> write(response res, std::string_view request_id, unsigned version,
-                                       bool keep_alive, bool head);
-    boost::asio::awaitable<void> linger_close();
-    void shutdown_and_close();
-
-    std::shared_ptr<server_state> state_;
-    boost::beast::tcp_stream stream_;
-    boost::beast::flat_buffer buffer_;
-    std::uint64_t id_;
-    bool idle_ = false;      // waiting for the first byte of a request
-    bool draining_ = false;  // answer the current request with Connection: close, then stop
-    bool shed_ = false;      // shed() cancelled the wait for a request
+    virtual void shed() = 0;
 };
+
+/// A plaintext session when `tls` is null, else one that first completes a TLS handshake with `tls` (which
+/// it keeps for its whole life, whatever the server loads meanwhile).
+std::shared_ptr<session_base> make_session(std::shared_ptr<server_state> state,
+                                           boost::asio::ip::tcp::socket socket, std::uint64_t id,
+                                           std::shared_ptr<const tls_credentials> tls);
 
 }  // namespace prequal::http::detail

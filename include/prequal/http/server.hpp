@@ -1,10 +1,12 @@
 // HTTP/1.1 server on Boost.Beast: keep-alive, body/header limits, read timeouts, a connection cap,
-// X-Request-ID on every response, and a two-phase shutdown (stop accepting, then drain).
+// X-Request-ID on every response, a two-phase shutdown (stop accepting, then drain), and optionally HTTPS
+// with certificates replaceable while it runs.
 #pragma once
 
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
 #include <prequal/http/message.hpp>
+#include <prequal/http/tls_credentials.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -27,6 +29,8 @@ struct server_options {
     std::chrono::milliseconds idle_timeout{30000};  // keep-alive idle between requests
     std::chrono::milliseconds write_timeout{10000};
     std::size_t max_connections = 1024;  // at the cap: close the longest-idle one, else refuse
+    // Set: the listener speaks HTTPS only (TLS 1.2/1.3; docs/tls.md). Null: plaintext HTTP.
+    std::shared_ptr<const tls_credentials> tls;
 };
 
 /// The application: request → response. The server fills request_id before calling it and sets the
@@ -58,6 +62,10 @@ public:
     boost::asio::awaitable<void> drain(std::chrono::milliseconds deadline);
 
     std::size_t active_connections() const;
+
+    /// HTTPS listeners only (options.tls set; else throws std::logic_error): connections accepted from now
+    /// on use `credentials`; established ones keep theirs. Any thread (posted to the server's strand).
+    void set_tls(std::shared_ptr<const tls_credentials> credentials);
 
 private:
     struct impl;

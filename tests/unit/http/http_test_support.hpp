@@ -61,6 +61,7 @@ public:
     boost::asio::io_context& context() { return ctx_; }
     core::metrics_registry& metrics() { return metrics_; }
     std::string log_text() const { return sink_->text(); }
+    http::server& http_server() { return server_; }
 
     /// stop_accepting() then drain(deadline) on the io thread; the future completes when drain returns.
     std::future<void> begin_shutdown(std::chrono::milliseconds deadline);

@@ -197,6 +197,16 @@ void parse_apikey(const po::variables_map& vm, command_line& out) {
     }
 }
 
+po::options_description tls_options() {
+    po::options_description d{"TLS"};
+    d.add_options()(
+        "tls-cert", po::value<std::string>(),
+        "PEM certificate chain (leaf first); with --tls-key the listener speaks HTTPS only (TLS 1.2 "
+        "and 1.3), and SIGHUP reloads both files without dropping connections")(
+        "tls-key", po::value<std::string>(), "PEM private key of --tls-cert (unencrypted)");
+    return d;
+}
+
 po::options_description common_options() {
     po::options_description d{"General"};
     d.add_options()("help,h", "show this help")("config", po::value<std::string>(),
@@ -252,6 +262,14 @@ long positive(const po::variables_map& vm, const char* name) {
     return v;
 }
 
+void parse_tls(const po::variables_map& vm, service_config& c) {
+    if (vm.count("tls-cert")) c.tls_cert = vm["tls-cert"].as<std::string>();
+    if (vm.count("tls-key")) c.tls_key = vm["tls-key"].as<std::string>();
+    if (c.tls_cert.empty() != c.tls_key.empty())
+        throw std::invalid_argument(c.tls_cert.empty() ? "--tls-key needs --tls-cert (its certificate)"
+                                                       : "--tls-cert needs --tls-key (its private key)");
+}
+
 }  // namespace
 
 command_line parse_command_line(int argc, const char* const* argv) {
@@ -264,6 +282,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
           << common_options() << "\n"
           << serve_options() << "\n"
           << access_options() << "\n"
+          << tls_options() << "\n"
           << database_options();
         out.help_text = s.str();
         return out;
@@ -276,7 +295,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     po::options_description allowed;
     allowed.add(common_options());
     if (out.command == "serve")
-        allowed.add(serve_options()).add(access_options()).add(database_options());
+        allowed.add(serve_options()).add(access_options()).add(tls_options()).add(database_options());
     else if (out.command == "migrate" || out.command == "apikey")
         allowed.add(
             database_options());  // apikey's own options are command-line only (apikey_create_options)
@@ -405,6 +424,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.default_burst = vm["default-burst"].as<std::int64_t>();
     if (c.default_burst < 1 || c.default_burst > 1000000)
         throw std::invalid_argument("--default-burst must be 1 to 1000000");
+    parse_tls(vm, c);
     return out;
 }
 

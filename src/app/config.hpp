@@ -53,6 +53,9 @@ struct service_config {
     std::optional<access::auth_mode> auth;  // nullopt → the loopback rule (access::resolve_auth_mode)
     std::int64_t default_rate_limit = 100;  // requests/s of keys created without --rate-limit; 0 = unlimited
     std::int64_t default_burst = 200;       // capacity of keys created without --burst
+    // TLS (both or neither): PEM files; set, the listener is HTTPS only and SIGHUP reloads them.
+    std::filesystem::path tls_cert;
+    std::filesystem::path tls_key;
 };
 
 /// `prequal apikey create` settings (the other apikey subcommands take positional words only).

@@ -5,6 +5,7 @@
 #include "database.hpp"
 #include "open_files.hpp"
 #include "operational_routes.hpp"
+#include "tls_reloader.hpp"
 
 #include <prequal/access/gate.hpp>
 #include <prequal/access/key_cache.hpp>
@@ -75,6 +76,7 @@ struct service::impl {
     bool stop_requested = false;  // io thread only
     std::atomic<bool> draining{false};
     bool handle_signals = false;
+    std::weak_ptr<asio::signal_set> signals;  // io thread only; set while signals are handled
     std::thread io_thread;
     std::promise<void> started;
     std::atomic<int> exit_code{0};
@@ -96,12 +98,15 @@ struct service::impl {
     std::unique_ptr<operational_routes> operational;
     http::router router;
     std::unique_ptr<http::server> server;
+    std::unique_ptr<tls_reloader> tls;  // with --tls-cert/--tls-key
+    std::shared_ptr<const http::tls_credentials> tls_at_start;
 
     asio::steady_timer publisher_done{ioc, asio::steady_timer::time_point::max()};
     bool publisher_finished = false;
 
     asio::awaitable<void> serve();
     asio::awaitable<void> shutdown_sequence();
+    void wait_for_signal(std::shared_ptr<asio::signal_set> set);
     asio::awaitable<void> run_api() {
         if (api) co_await api->run();
     }
@@ -117,6 +122,9 @@ struct service::impl {
     void stop_on_io_thread() {
         stop_requested = true;
         stop_timer.cancel();
+        // A SIGHUP wait must not keep the io_context running; once its set is gone, signals act as by
+        // default.
+        if (auto set = signals.lock()) set->cancel();
     }
 };
 
@@ -221,6 +229,7 @@ asio::awaitable<void> service::impl::serve() {
     so.read_timeout = config.read_timeout;
     so.idle_timeout = config.idle_timeout;
     so.max_connections = connection_budget(config, log);  // raises the open-files limit too
+    so.tls = std::move(tls_at_start);
     server = std::make_unique<http::server>(
         ex, so, [this](http::request& r) { return router.dispatch(r); }, log.child("http"), metrics);
     server->listen();
@@ -232,17 +241,15 @@ asio::awaitable<void> service::impl::serve() {
         if (n > 0) log.info("re-driving unfinished work from the outbox", {{"events", std::to_string(n)}});
     }
     if (handle_signals) {
-        auto signals = std::make_shared<asio::signal_set>(ex, SIGINT, SIGTERM);
-        signals->async_wait([this, signals](boost::system::error_code ec, int sig) {
-            if (ec) return;
-            log.info("signal received; stopping gracefully",
-                     {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-            stop_on_io_thread();
-        });
+        auto set = std::make_shared<asio::signal_set>(ex, SIGINT, SIGTERM);
+        if (tls) set->add(SIGHUP);  // without TLS there is nothing to reload: SIGHUP keeps its default
+        signals = set;
+        wait_for_signal(std::move(set));
     }
     const auto mode = access::resolve_auth_mode(config.auth, config.listen_host);
     log.info("prequal serving", {{"listen", config.listen_host + ":" + std::to_string(server->port())},
                                  {"bus", config.bus},
+                                 {"protocol", tls ? "https" : "http"},
                                  {"auth", access::to_string(mode)}});
     if (mode == access::auth_mode::none && !access::is_loopback_host(config.listen_host))
         log.warn(
@@ -271,6 +278,25 @@ asio::awaitable<void> service::impl::set_up_access(asio::any_io_executor ex) {
         log.info("API keys loaded", {{"keys", std::to_string(keys->size())}});
     }
     gate = std::make_unique<access::gate>(go, keys.get(), metrics, log.child("access"));
+}
+
+// The set lives as long as a wait is pending on it: after the stopping signal it is destroyed, so a second
+// SIGTERM or SIGINT ends the process at once, as it did before SIGHUP was handled.
+void service::impl::wait_for_signal(std::shared_ptr<asio::signal_set> set) {
+    auto& waiting = *set;
+    waiting.async_wait([this, set = std::move(set)](boost::system::error_code ec, int sig) mutable {
+        if (ec) return;
+        if (sig == SIGHUP) {
+            log.info("SIGHUP received; reloading the TLS certificate and key");
+            tls->reload(ioc.get_executor(), [this](std::shared_ptr<const http::tls_credentials> credentials) {
+                server->set_tls(std::move(credentials));
+            });
+            wait_for_signal(std::move(set));
+            return;
+        }
+        log.info("signal received; stopping gracefully", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+        stop_on_io_thread();
+    });
 }
 
 asio::awaitable<void> service::impl::shutdown_sequence() {
@@ -312,6 +338,14 @@ service::~service() {
 
 void service::start() {
     auto& s = *impl_;
+    if (!s.config.tls_cert.empty()) {
+        // First, so that a wrong file fails start-up before the database is touched. Absolute paths: a
+        // reload reads the same files whatever the working directory is by then.
+        s.tls = std::make_unique<tls_reloader>(std::filesystem::absolute(s.config.tls_cert),
+                                               std::filesystem::absolute(s.config.tls_key),
+                                               s.log.child("tls"), s.metrics);
+        s.tls_at_start = s.tls->load_initial();
+    }
     s.sql_dir = find_sql_dir(s.config);
     s.db = std::make_unique<database>(s.config, s.log);
     s.conninfo = s.db->conninfo();
@@ -358,6 +392,7 @@ int service::wait() {
     auto& s = *impl_;
     if (s.io_thread.joinable()) s.io_thread.join();
     // Destroy in reverse order of construction while no io thread runs.
+    s.tls.reset();  // waits for a reload in progress
     s.server.reset();
     s.api.reset();
     s.gate.reset();

@@ -6,7 +6,7 @@ FROM debian:12 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         g++ cmake ninja-build pkg-config \
         libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev \
-        libpq-dev libbotan-2-dev libfmt-dev librdkafka-dev \
+        libpq-dev libbotan-2-dev libfmt-dev librdkafka-dev libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -23,9 +23,9 @@ RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPREQUAL_BUILD_TEST
     && cmake --install build --strip
 
 FROM debian:12-slim AS runtime
-# The binary's NEEDED libraries: libpq, Botan 2, fmt, Boost.JSON, Boost.Program_options, librdkafka.
+# The binary's NEEDED libraries: libpq, Botan 2, fmt, Boost.JSON, Boost.Program_options, librdkafka, OpenSSL.
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libpq5 libbotan-2-19 libfmt9 libboost-json1.81.0 libboost-program-options1.81.0 librdkafka1 \
+        libpq5 libbotan-2-19 libfmt9 libboost-json1.81.0 libboost-program-options1.81.0 librdkafka1 libssl3 \
         ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin prequal

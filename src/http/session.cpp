@@ -167,7 +167,7 @@ private:
     bool draining_ = false;      // answer the current request with Connection: close, then stop
     bool shed_ = false;          // shed() cancelled the wait for a request
     bool handshaken_ = false;    // TLS: the handshake completed
-    bool said_goodbye_ = false;  // TLS: close_notify sent (or no longer possible)
+    bool said_goodbye_ = false;  // TLS: close_notify sent
 };
 
 template <class Stream>
@@ -263,7 +263,6 @@ net::awaitable<void> connection<Stream>::serve() {
 
 template <class Stream>
 net::awaitable<bool> connection<Stream>::handshake() {
-    said_goodbye_ = true;  // until the handshake completes there is no session to close
     const auto first_byte = static_cast<const unsigned char*>(buffer_.data().data())[0];
     if (first_byte != tls_handshake_record) {
         state_->count_handshake_failure("not_tls");
@@ -281,13 +280,13 @@ net::awaitable<bool> connection<Stream>::handshake() {
         co_return false;
     }
     handshaken_ = true;
-    said_goodbye_ = false;
     co_return true;
 }
 
 template <class Stream>
 net::awaitable<void> connection<Stream>::close_notify() {
-    if (said_goodbye_ || !tcp().socket().is_open()) co_return;
+    // Before the handshake there is no TLS session to close.
+    if (!handshaken_ || said_goodbye_ || !tcp().socket().is_open()) co_return;
     said_goodbye_ = true;
     // Send our close_notify without waiting for the client's: marking theirs as received makes OpenSSL's
     // shutdown complete once ours is written (what servers commonly do; the client may simply close).

@@ -168,6 +168,29 @@ TEST_CASE("unit: http: tls: new credentials reach new connections; an establishe
     CHECK(old_connection.get("/hello") == 200);
 }
 
+TEST_CASE("unit: http: tls: at the connection cap an idle HTTPS connection is shed to admit a new one",
+          "[unit][http]") {
+    test_pki pki;
+    auto opts = tls_options(pki.issue("server", "prequal.test"));
+    opts.max_connections = 2;
+    const auto router = basic_router();
+    live_server srv(opts, dispatch_to(router));
+
+    tls_client oldest(srv.port(), trusting(pki));
+    REQUIRE(oldest.connect());
+    REQUIRE(oldest.get("/hello") == 200);
+    tls_client newer(srv.port(), trusting(pki));
+    REQUIRE(newer.connect());
+    REQUIRE(newer.get("/hello") == 200);
+    tls_client fresh(srv.port(), trusting(pki));
+    REQUIRE(fresh.connect());
+    CHECK(fresh.get("/hello") == 200);
+    CHECK(eventually(
+        [&] { return srv.metrics().get_counter("http_connections_shed_total", "").value() == 1; }));
+    CHECK(oldest.get("/hello") == 0);  // the longest idle was closed
+    CHECK(newer.get("/hello") == 200);
+}
+
 TEST_CASE("unit: http: tls: set_tls on a plaintext server is refused", "[unit][http]") {
     test_pki pki;
     const auto cert = pki.issue("server", "prequal.test");

@@ -42,7 +42,7 @@ constexpr const char* tls12_ciphers =
 std::string read_pem(const std::filesystem::path& file, std::string_view what) {
     const std::string name = std::string(what) + " file '" + file.string() + "'";
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // a FIFO must not hang us
-    if (fd < 0) throw tls_error("cannot read " + name + ": " + std::strerror(errno));
+    if (fd < 0) throw tls_error("cannot read " + name + ": " + std::system_category().message(errno));
     std::string out;
     char chunk[8192];
     for (;;) {
@@ -51,7 +51,7 @@ std::string read_pem(const std::filesystem::path& file, std::string_view what) {
         if (n < 0) {
             const int error = errno;
             ::close(fd);
-            throw tls_error("cannot read " + name + ": " + std::strerror(error));
+            throw tls_error("cannot read " + name + ": " + std::system_category().message(error));
         }
         if (n == 0) break;
         out.append(chunk, static_cast<std::size_t>(n));

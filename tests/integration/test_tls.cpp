@@ -99,7 +99,7 @@ std::string s_client(std::uint16_t port, const fs::path& ca, const std::string& 
 }  // namespace
 
 TEST_CASE(
-    "integration: over HTTPS curl --cacert is answered and an application is decided; TLS 1.1 and "
+    "integration: over HTTPS curl --cacert is answered and an application is decided, TLS 1.1 and "
     "plaintext are refused",
     "[integration][pg]") {
     test_pki pki;
@@ -145,7 +145,7 @@ TEST_CASE(
 
 TEST_CASE(
     "integration: SIGHUP serves a new certificate to new connections while an open keep-alive connection "
-    "goes on; a broken key keeps the old certificate",
+    "goes on, and a broken key keeps the old certificate",
     "[integration][pg]") {
     test_pki pki;
     const auto first = pki.issue("first", "first.prequal.test");

@@ -108,7 +108,7 @@ TEST_CASE("unit: http: tls: TLS 1.2 and 1.3 are accepted, TLS 1.0 and 1.1 refuse
     CHECK(eventually([&] { return handshake_failures(srv, "protocol") == 2; }));
 }
 
-TEST_CASE("unit: http: tls: plaintext HTTP on the HTTPS port gets the connection closed; HTTPS goes on",
+TEST_CASE("unit: http: tls: plaintext HTTP on the HTTPS port gets the connection closed, and HTTPS goes on",
           "[unit][http]") {
     test_pki pki;
     const auto router = basic_router();
@@ -146,8 +146,9 @@ TEST_CASE("unit: http: tls: a client that sends nothing or half a handshake is c
     CHECK(srv.http_server().active_connections() == 0);
 }
 
-TEST_CASE("unit: http: tls: new credentials reach new connections; an established connection keeps its own",
-          "[unit][http]") {
+TEST_CASE(
+    "unit: http: tls: new credentials reach new connections while an established connection keeps its own",
+    "[unit][http]") {
     test_pki pki;
     const auto first = pki.issue("first", "first.prequal.test");
     const auto second = pki.issue("second", "second.prequal.test");

@@ -62,8 +62,8 @@ public:
     }
     /// `curl --cacert` of `target`: "<status> <body>", or curl's error output when it failed.
     std::string curl(const std::string& target, const std::string& extra = {}) const {
-        const auto r = run_command("curl -sS --max-time 10 --cacert " + shell_quote(ca_.string()) + " " +
-                                   extra + " -w ' %{http_code}' " + shell_quote(url(target)));
+        const auto r = run_shell("curl -sS --max-time 10 --cacert " + shell_quote(ca_.string()) + " " +
+                                 extra + " -w ' %{http_code}' " + shell_quote(url(target)));
         if (r.status != 0) return "curl failed: " + r.output;
         const auto space = r.output.rfind(' ');
         return r.output.substr(space + 1) + " " + r.output.substr(0, space);
@@ -89,9 +89,9 @@ private:
 /// `openssl s_client` with one protocol version; its output (the exit status goes into `status`).
 std::string s_client(std::uint16_t port, const fs::path& ca, const std::string& version, int& status) {
     // SECLEVEL=0: the client must be willing to offer old versions, so that a refusal is the server's.
-    const auto r = run_command("openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " " + version +
-                               " -cipher 'DEFAULT:@SECLEVEL=0' -verify_return_error -CAfile " +
-                               shell_quote(ca.string()) + " </dev/null");
+    const auto r = run_shell("openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " " + version +
+                             " -cipher 'DEFAULT:@SECLEVEL=0' -verify_return_error -CAfile " +
+                             shell_quote(ca.string()) + " </dev/null");
     status = r.status;
     return r.output;
 }
@@ -135,7 +135,7 @@ TEST_CASE(
 
     // Plaintext HTTP on the HTTPS port: the connection is closed, and the server goes on.
     const auto plain =
-        run_command("curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(server.port()) + "/health");
+        run_shell("curl -sS --max-time 10 http://127.0.0.1:" + std::to_string(server.port()) + "/health");
     CHECK(plain.status != 0);
     CHECK_THAT(plain.output, Catch::Contains("Empty reply from server") || Catch::Contains("reset"));
     CHECK(server.curl("/health") == R"(200 {"status":"ok"})");
@@ -191,23 +191,23 @@ TEST_CASE("integration: unusable TLS settings stop serve at start-up with a mess
                        " serve --listen=127.0.0.1:" + std::to_string(free_port()) +
                        " --database-url=postgresql://127.0.0.1:1/none";
 
-    auto r = run_command(serve + " --tls-cert=" + shell_quote(good.cert.string()));
+    auto r = run_shell(serve + " --tls-cert=" + shell_quote(good.cert.string()));
     CHECK(r.status == 2);
     CHECK_THAT(r.output, Catch::Contains("--tls-cert needs --tls-key"));
-    r = run_command("PREQUAL_TLS_KEY=" + shell_quote(good.key.string()) + " " + serve);
+    r = run_shell("PREQUAL_TLS_KEY=" + shell_quote(good.key.string()) + " " + serve);
     CHECK(r.status == 2);
     CHECK_THAT(r.output, Catch::Contains("--tls-key needs --tls-cert"));
 
     const auto missing = pki.dir() / "missing.crt";
-    r = run_command(serve + " --tls-cert=" + shell_quote(missing.string()) +
-                    " --tls-key=" + shell_quote(good.key.string()));
+    r = run_shell(serve + " --tls-cert=" + shell_quote(missing.string()) +
+                  " --tls-key=" + shell_quote(good.key.string()));
     CHECK(r.status == 1);
     CHECK_THAT(r.output, Catch::Contains(missing.string()));
 
     const auto garbage = pki.dir() / "garbage.key";
     std::ofstream(garbage) << "garbage\n";
-    r = run_command(serve + " --tls-cert=" + shell_quote(good.cert.string()) +
-                    " --tls-key=" + shell_quote(garbage.string()));
+    r = run_shell(serve + " --tls-cert=" + shell_quote(good.cert.string()) +
+                  " --tls-key=" + shell_quote(garbage.string()));
     CHECK(r.status == 1);
     CHECK_THAT(r.output, Catch::Contains(garbage.string()));
 }

@@ -11,8 +11,8 @@
 
 namespace prequal::test {
 
-command_result run_command(const std::string& command) {
-    command_result out;
+shell_result run_shell(const std::string& command) {
+    shell_result out;
     FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
     if (pipe == nullptr) return out;
     std::array<char, 4096> chunk;
@@ -31,7 +31,7 @@ std::string shell_quote(const std::string& text) {
 namespace {
 
 void must(const std::string& command) {
-    const auto r = run_command(command);
+    const auto r = run_shell(command);
     if (r.status != 0) throw std::runtime_error("test PKI: `" + command + "` failed: " + r.output);
 }
 

@@ -7,13 +7,13 @@
 
 namespace prequal::test {
 
-struct command_result {
+struct shell_result {
     int status = -1;     // exit status, or -1 when it could not run
     std::string output;  // stdout and stderr together
 };
 
 /// Runs `command` with /bin/sh; waits for it.
-command_result run_command(const std::string& command);
+shell_result run_shell(const std::string& command);
 
 /// Single-quoted for /bin/sh.
 std::string shell_quote(const std::string& text);

@@ -272,32 +272,34 @@ TEST_CASE("unit: config: apikey create/list/revoke arguments", "[unit]") {
     CHECK_THAT(error_of({"apikey", "create", "--name=x", "--expires-in-days=-2"}),
                Catch::Contains("--expires-in-days"));
     CHECK(parse({"apikey", "--help"}).help_text.find("--expires-in-days") != std::string::npos);
-    TEST_CASE("unit: config: --tls-cert and --tls-key come together, from flags, environment or config file",
-              "[unit]") {
-        clean_environment env;
-        const auto plain = parse({"serve"}).config;
-        CHECK(plain.tls_cert.empty());
-        CHECK(plain.tls_key.empty());
+}
 
-        const auto flags =
-            parse({"serve", "--tls-cert=/etc/prequal/tls.crt", "--tls-key=/etc/prequal/tls.key"}).config;
-        CHECK(flags.tls_cert == "/etc/prequal/tls.crt");
-        CHECK(flags.tls_key == "/etc/prequal/tls.key");
+TEST_CASE("unit: config: --tls-cert and --tls-key come together, from flags, environment or config file",
+          "[unit]") {
+    clean_environment env;
+    const auto plain = parse({"serve"}).config;
+    CHECK(plain.tls_cert.empty());
+    CHECK(plain.tls_key.empty());
 
-        CHECK_THAT(error_of({"serve", "--tls-cert=/etc/prequal/tls.crt"}), Catch::Contains("--tls-key"));
-        CHECK_THAT(error_of({"serve", "--tls-key=/etc/prequal/tls.key"}), Catch::Contains("--tls-cert"));
+    const auto flags =
+        parse({"serve", "--tls-cert=/etc/prequal/tls.crt", "--tls-key=/etc/prequal/tls.key"}).config;
+    CHECK(flags.tls_cert == "/etc/prequal/tls.crt");
+    CHECK(flags.tls_key == "/etc/prequal/tls.key");
 
-        const auto file =
-            std::filesystem::temp_directory_path() / ("prequal-tls-config-" + std::to_string(::getpid()));
-        std::ofstream{file} << "tls-cert=/from/file.crt\ntls-key=/from/file.key\n";
-        const std::string config_flag = "--config=" + file.string();
-        const auto from_file = parse({"serve", config_flag.c_str()}).config;
-        CHECK(from_file.tls_cert == "/from/file.crt");
-        CHECK(from_file.tls_key == "/from/file.key");
-        env.set("PREQUAL_TLS_CERT", "/from/env.crt");
-        env.set("PREQUAL_TLS_KEY", "/from/env.key");
-        const auto from_env = parse({"serve", config_flag.c_str()}).config;
-        CHECK(from_env.tls_cert == "/from/env.crt");
-        CHECK(from_env.tls_key == "/from/env.key");
-        std::filesystem::remove(file);
-    }
+    CHECK_THAT(error_of({"serve", "--tls-cert=/etc/prequal/tls.crt"}), Catch::Contains("--tls-key"));
+    CHECK_THAT(error_of({"serve", "--tls-key=/etc/prequal/tls.key"}), Catch::Contains("--tls-cert"));
+
+    const auto file =
+        std::filesystem::temp_directory_path() / ("prequal-tls-config-" + std::to_string(::getpid()));
+    std::ofstream{file} << "tls-cert=/from/file.crt\ntls-key=/from/file.key\n";
+    const std::string config_flag = "--config=" + file.string();
+    const auto from_file = parse({"serve", config_flag.c_str()}).config;
+    CHECK(from_file.tls_cert == "/from/file.crt");
+    CHECK(from_file.tls_key == "/from/file.key");
+    env.set("PREQUAL_TLS_CERT", "/from/env.crt");
+    env.set("PREQUAL_TLS_KEY", "/from/env.key");
+    const auto from_env = parse({"serve", config_flag.c_str()}).config;
+    CHECK(from_env.tls_cert == "/from/env.crt");
+    CHECK(from_env.tls_key == "/from/env.key");
+    std::filesystem::remove(file);
+}

@@ -233,9 +233,9 @@ TEST_CASE("unit: http: tls: unusable certificate or key files are refused with a
 
     // An encrypted key must fail at once, not wait for a passphrase on the terminal.
     const auto encrypted = dir / "encrypted.key";
-    REQUIRE(prequal::test::run_command("openssl pkey -in " + prequal::test::shell_quote(good.key.string()) +
-                                       " -aes256 -passout pass:secret -out " +
-                                       prequal::test::shell_quote(encrypted.string()))
+    REQUIRE(prequal::test::run_shell("openssl pkey -in " + prequal::test::shell_quote(good.key.string()) +
+                                     " -aes256 -passout pass:secret -out " +
+                                     prequal::test::shell_quote(encrypted.string()))
                 .status == 0);
     message = load_error(good.cert, encrypted);
     CHECK_THAT(message, Catch::Contains(encrypted.string()) && Catch::Contains("encrypted"));

@@ -143,7 +143,8 @@ TEST_CASE("unit: http: tls: a client that sends nothing or half a handshake is c
     CHECK(partial.wait_closed());
     CHECK(std::chrono::steady_clock::now() - started < 3s);
     CHECK(eventually([&] { return handshake_failures(srv, "timeout") == 2; }));
-    CHECK(srv.http_server().active_connections() == 0);
+    // The connection count drops when the session ends, just after the client saw the close.
+    CHECK(eventually([&] { return srv.http_server().active_connections() == 0; }));
 }
 
 TEST_CASE(

@@ -90,6 +90,8 @@ po::options_description serve_options() {
         "topic of submitted applications")("topic-credit-reports",
                                            po::value<std::string>()->default_value(defaults.credit_topic),
                                            "topic of credit reports")(
+        "topic-decided", po::value<std::string>()->default_value(defaults.decided_topic),
+        "topic of final decisions (contract section 7)")(
         "credit-group", po::value<std::string>()->default_value(defaults.credit_group),
         "consumer group of the credit module")(
         "decision-group", po::value<std::string>()->default_value(defaults.decision_group),
@@ -390,9 +392,11 @@ command_line parse_command_line(int argc, const char* const* argv) {
     }
     c.submitted_topic = vm["topic-submitted"].as<std::string>();
     c.credit_topic = vm["topic-credit-reports"].as<std::string>();
+    c.decided_topic = vm["topic-decided"].as<std::string>();
     c.credit_group = vm["credit-group"].as<std::string>();
     c.decision_group = vm["decision-group"].as<std::string>();
-    for (const auto* name : {&c.submitted_topic, &c.credit_topic, &c.credit_group, &c.decision_group})
+    for (const auto* name :
+         {&c.submitted_topic, &c.credit_topic, &c.decided_topic, &c.credit_group, &c.decision_group})
         if (name->empty()) throw std::invalid_argument("topic and group names must not be empty");
     if (vm.count("encryption-keys")) c.encryption_keys = vm["encryption-keys"].as<std::string>();
     if (vm.count("pan-index-key")) c.pan_index_key = vm["pan-index-key"].as<std::string>();

@@ -28,6 +28,7 @@ struct service_config {
     std::vector<std::pair<std::string, std::string>> kafka_properties;  // librdkafka pass-through
     std::string submitted_topic{events::submitted_topic};
     std::string credit_topic{events::credit_reports_topic};
+    std::string decided_topic{events::decided_topic};
     std::string credit_group = "credit";
     std::string decision_group = "decision";
     std::string encryption_keys;    // ID:BASE64[,ID:BASE64...]

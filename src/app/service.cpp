@@ -203,7 +203,9 @@ asio::awaitable<void> service::impl::serve() {
         decision::decision_options dopt;
         dopt.group = config.decision_group;
         dopt.input_topic = config.credit_topic;
-        decision = std::make_unique<decision::decision_module>(*pool, log.child("decision"), metrics, dopt);
+        dopt.output_topic = config.decided_topic;
+        decision =
+            std::make_unique<decision::decision_module>(*pool, log.child("decision"), metrics, wake, dopt);
         decision->subscribe(*bus);
     }
     outbox::record_dead_letters(*bus, *pool, {config.submitted_topic, config.credit_topic},

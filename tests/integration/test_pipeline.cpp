@@ -66,6 +66,8 @@ TEST_CASE("integration: a pending application reads back with null decision fiel
     CHECK(v.at("cibil_score").is_null());
     CHECK(v.at("decision_reason").is_null());
     CHECK(v.at("max_approved_amount_inr").is_null());
+    CHECK(v.at("reason_codes").is_null());
+    CHECK(v.at("ruleset_version").is_null());
     CHECK(v.at("created_at").as_string().size() == 24);  // 2026-11-21T10:00:00.123Z
     CHECK(r.header("content-type") == "application/json; charset=utf-8");
     // Exact money stored as given.

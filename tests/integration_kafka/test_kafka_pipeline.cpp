@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -21,13 +22,15 @@ namespace {
 
 const std::string submitted = "loan_applications_submitted";
 const std::string credit = "credit_reports_generated";
+const std::string decided = "loan_applications_decided";
 
-/// The four project topics; `submitted_partitions` for the submitted topic and its DLQ.
+/// The five project topics; `submitted_partitions` for the submitted topic and its DLQ.
 void create_topics(kafka_mock& mock, int submitted_partitions = 4) {
     mock.create_topic(submitted, submitted_partitions);
     mock.create_topic(submitted + "_dlq", submitted_partitions);
     mock.create_topic(credit, 4);
     mock.create_topic(credit + "_dlq", 4);
+    mock.create_topic(decided, 4);
 }
 
 std::function<void(prequal::app::service_config&)> on_kafka(const kafka_mock& mock) {
@@ -193,4 +196,63 @@ TEST_CASE(
                                       "','" + v2_key + "') AND reason <> ''") == 2);
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM audit_log WHERE action = 'DECISION_RECORDED'") == 1);
     wait_consumers_assigned(f.port());
+}
+
+TEST_CASE(
+    "integration: kafka: every decision yields exactly one loan_applications_decided message, read with "
+    "kcat, without personal data",
+    "[integration][kafka][slow]") {
+    kafka_mock mock{1};
+    create_topics(mock);
+    service_fixture f{on_kafka(mock)};
+
+    const std::string manual_pan = unique_pan();
+    const std::vector<std::string> personal{"ABCDE1234F", "FGHIJ5678K", manual_pan,
+                                            "Asha Verma", "Ravi Kumar", "Meera Iyer"};
+    const std::vector<std::pair<std::string, std::string>> applicants{
+        {"ABCDE1234F", "Asha Verma"}, {"FGHIJ5678K", "Ravi Kumar"}, {manual_pan, "Meera Iyer"}};
+    std::map<std::string, std::string> status_of;
+    for (const auto& [pan, name] : applicants) {
+        const auto r = post_json(f.port(), "/applications",
+                                 "{\"pan_number\":\"" + pan + "\",\"applicant_name\":\"" + name +
+                                     "\",\"monthly_income_inr\":80000,\"loan_amount_inr\":9000000}");
+        INFO(r.body);
+        REQUIRE(r.status == 202);
+        status_of[std::string(boost::json::parse(r.body).at("application_id").as_string())] = "";
+    }
+    for (auto& [id, status] : status_of) status = f.wait_final(id, 60s).at("status").as_string();
+
+    // The in-process reader first: it waits until the three have arrived (the publisher is asynchronous).
+    REQUIRE(mock.read_topic(decided, 3, 30s).size() == 3);
+    wait_consumers_assigned(f.port());
+    if (!kcat_available()) {
+        WARN("kcat not found: the kcat read of the decision topic is skipped");
+        return;
+    }
+    std::istringstream lines{kcat_consume(mock.bootstrap_servers(), decided, "%k\t%s\n")};
+    std::map<std::string, int> per_key;
+    std::set<std::string> message_ids;
+    std::string line;
+    int count = 0;
+    while (std::getline(lines, line)) {
+        INFO(line);
+        ++count;
+        for (const auto& p : personal) CHECK(line.find(p) == std::string::npos);
+        const auto tab = line.find('\t');
+        REQUIRE(tab != std::string::npos);
+        const std::string key = line.substr(0, tab);
+        ++per_key[key];
+        const auto event = boost::json::parse(line.substr(tab + 1)).as_object();
+        message_ids.insert(std::string(event.at("message_id").as_string()));
+        CHECK(event.at("event_type").as_string() == "application_decided");
+        CHECK(event.at("application_id").as_string() == key);
+        REQUIRE(status_of.count(key) == 1);
+        CHECK(event.at("status").as_string() == status_of[key]);
+        CHECK(event.at("ruleset_version").as_string() == "2026-12-04.1");
+        CHECK(event.at("decided_by").as_string() == "rules");
+    }
+    CHECK(count == 3);
+    CHECK(message_ids.size() == 3);
+    REQUIRE(per_key.size() == 3);
+    for (const auto& [key, n] : per_key) CHECK(n == 1);
 }

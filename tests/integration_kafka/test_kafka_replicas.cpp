@@ -106,8 +106,9 @@ TEST_CASE("integration: kafka broker down for 10 s mid-load loses nothing and th
           "[integration][kafka][slow]") {
     kafka_cluster_process cluster{3, 6};
     // Broker 1 leads partition 0 and 3 of every topic, whatever the mock chose at creation.
-    for (const char* topic : {"loan_applications_submitted", "credit_reports_generated",
-                              "loan_applications_submitted_dlq", "credit_reports_generated_dlq"})
+    for (const char* topic :
+         {"loan_applications_submitted", "credit_reports_generated", "loan_applications_decided",
+          "loan_applications_submitted_dlq", "credit_reports_generated_dlq"})
         for (int p : {0, 3}) {
             const auto reply =
                 cluster.command(std::string{"leader "} + topic + " " + std::to_string(p) + " 1");

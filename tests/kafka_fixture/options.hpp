@@ -12,7 +12,8 @@ namespace prequal::kafka_fixture {
 /// The project's topics, created on start unless --topics says otherwise.
 inline const std::vector<std::string> default_topics{
     std::string(events::submitted_topic), std::string(events::credit_reports_topic),
-    std::string(events::submitted_dlq_topic), std::string(events::credit_reports_dlq_topic)};
+    std::string(events::decided_topic), std::string(events::submitted_dlq_topic),
+    std::string(events::credit_reports_dlq_topic)};
 
 struct fixture_options {
     int brokers = 3;

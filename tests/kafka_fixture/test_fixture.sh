@@ -67,6 +67,8 @@ source "$work/bootstrap.env"
 meta=$(k -L -t credit_reports_generated_dlq)
 grep -q 'topic "credit_reports_generated_dlq" with 3 partitions' <<<"$meta" || fail "topic metadata: $meta"
 grep -q 'replicas: 1,2,3' <<<"$meta" || fail "replication factor is not 3: $meta"
+meta=$(k -L -t loan_applications_decided)
+grep -q 'topic "loan_applications_decided" with 3 partitions' <<<"$meta" || fail "decision topic: $meta"
 
 # --- keyed messages with headers round-trip.
 topic=loan_applications_submitted

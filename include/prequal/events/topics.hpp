@@ -12,6 +12,9 @@ namespace prequal::events {
 inline constexpr std::string_view submitted_topic = "loan_applications_submitted";
 /// credit_report_generated events, written by the credit module, read by the decision module.
 inline constexpr std::string_view credit_reports_topic = "credit_reports_generated";
+/// application_decided events, written by the decision module for clients and downstream systems
+/// (contract section 7); nothing in prequal consumes them yet.
+inline constexpr std::string_view decided_topic = "loan_applications_decided";
 
 /// Where the bus moves what a consumer group gave up on (bus::dlq_topic of the topic above).
 inline constexpr std::string_view submitted_dlq_topic = "loan_applications_submitted_dlq";
@@ -20,5 +23,6 @@ inline constexpr std::string_view credit_reports_dlq_topic = "credit_reports_gen
 /// The event_type of each topic's messages.
 inline constexpr std::string_view application_submitted = "loan_application_submitted";
 inline constexpr std::string_view credit_report_generated = "credit_report_generated";
+inline constexpr std::string_view application_decided = "application_decided";
 
 }  // namespace prequal::events

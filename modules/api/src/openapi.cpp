@@ -82,7 +82,7 @@ const std::string& openapi_document() {
                    "properties": {"application_id": {"type": "string", "format": "uuid"}, "status": {"type": "string", "enum": ["PENDING"]}}},
       "Status": {
         "type": "object",
-        "required": ["application_id", "status", "cibil_score", "pan_number_masked", "decision_reason", "max_approved_amount_inr", "created_at", "updated_at"],
+        "required": ["application_id", "status", "cibil_score", "pan_number_masked", "decision_reason", "max_approved_amount_inr", "reason_codes", "ruleset_version", "created_at", "updated_at"],
         "properties": {
           "application_id": {"type": "string", "format": "uuid"},
           "status": {"type": "string", "enum": ["PENDING", "PRE_APPROVED", "REJECTED", "MANUAL_REVIEW"]},
@@ -90,6 +90,10 @@ const std::string& openapi_document() {
           "pan_number_masked": {"type": "string", "example": "XXXXXX234F"},
           "decision_reason": {"type": "string", "nullable": true},
           "max_approved_amount_inr": {"type": "string", "nullable": true, "example": "5760000.00"},
+          "reason_codes": {"type": "array", "nullable": true, "description": "Why, machine-readable, in order; null while PENDING",
+                           "items": {"type": "string", "enum": ["SCORE_BELOW_650", "SCORE_AT_LEAST_650", "INCOME_ABOVE_LOAN_OVER_48", "INCOME_NOT_ABOVE_LOAN_OVER_48"]},
+                           "example": ["SCORE_AT_LEAST_650", "INCOME_ABOVE_LOAN_OVER_48"]},
+          "ruleset_version": {"type": "string", "nullable": true, "description": "The rules that decided; null while PENDING", "example": "2026-12-04.1"},
           "created_at": {"type": "string", "format": "date-time"},
           "updated_at": {"type": "string", "format": "date-time"}
         }

@@ -67,6 +67,7 @@ struct idempotency_key_row {
 inline constexpr pg::statement status{
     "api_status",
     "WITH a AS (SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
+    "  array_to_json(reason_codes)::text AS reason_codes, ruleset_version, "
     "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, "
     "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at "
     "  FROM applications WHERE id = $1::uuid AND client = $3), "
@@ -80,7 +81,9 @@ struct status_row {
     std::string pan_masked;
     std::optional<std::string> decision_reason;
     std::optional<std::string> max_approved_amount;  // exact decimal text
-    std::string created_at;                          // UTC ISO-8601 with milliseconds
+    std::optional<std::string> reason_codes;         // JSON array text, e.g. ["SCORE_BELOW_650"]
+    std::optional<std::string> ruleset_version;
+    std::string created_at;  // UTC ISO-8601 with milliseconds
     std::string updated_at;
     static constexpr auto columns =
         std::tuple{pg::col("id", &status_row::id),
@@ -89,6 +92,8 @@ struct status_row {
                    pg::col("pan_masked", &status_row::pan_masked),
                    pg::col("decision_reason", &status_row::decision_reason),
                    pg::col("max_approved_amount", &status_row::max_approved_amount),
+                   pg::col("reason_codes", &status_row::reason_codes),
+                   pg::col("ruleset_version", &status_row::ruleset_version),
                    pg::col("created_at", &status_row::created_at),
                    pg::col("updated_at", &status_row::updated_at)};
 };

@@ -7,6 +7,7 @@
 #include <prequal/pg/error.hpp>
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace prequal::api {
@@ -44,6 +45,9 @@ boost::asio::awaitable<http::response> api_module::status(http::request& req) {
     body["pan_number_masked"] = a.pan_masked;
     body["decision_reason"] = nullable(a.decision_reason);
     body["max_approved_amount_inr"] = nullable(a.max_approved_amount);
+    // The database wrote this text from a text[] (array_to_json): it parses.
+    body["reason_codes"] = a.reason_codes ? json::parse(*a.reason_codes) : json::value(nullptr);
+    body["ruleset_version"] = nullable(a.ruleset_version);
     body["created_at"] = a.created_at;
     body["updated_at"] = a.updated_at;
     co_return detail::json_response(200, json::serialize(body));

@@ -20,18 +20,23 @@ std::string_view to_string(outcome o) {
 
 decision decide(int score, core::money income, core::money loan) {
     if (score < min_approval_score)
-        return {outcome::rejected, fmt::format("CIBIL {} < {}", score, min_approval_score), std::nullopt};
+        return {outcome::rejected,
+                fmt::format("CIBIL {} < {}", score, min_approval_score),
+                std::nullopt,
+                {score_below_min}};
     const std::string per_month = loan.divided_rounded(income_months).to_string();
     const core::money max_amount = income.times(income_months);
     if (income.times(income_months) > loan)
         return {outcome::pre_approved,
                 fmt::format("CIBIL {} >= {} and monthly income {} > loan/{} ({})", score, min_approval_score,
                             income.to_string(), income_months, per_month),
-                max_amount};
+                max_amount,
+                {score_at_least_min, income_above_loan_share}};
     return {outcome::manual_review,
             fmt::format("CIBIL {} >= {} but monthly income {} <= loan/{} ({})", score, min_approval_score,
                         income.to_string(), income_months, per_month),
-            max_amount};
+            max_amount,
+            {score_at_least_min, income_not_above_loan_share}};
 }
 
 }  // namespace prequal::decision

@@ -1,21 +1,63 @@
-// Decision handler: record the message, then a version-checked UPDATE retried on conflict, then commit.
+// Decision handler: record the message, then a version-checked UPDATE (with its audit row and decision
+// event) retried on conflict, then commit and wake the publisher.
 #include "queries.hpp"
 
 #include <prequal/bus/envelope.hpp>
+#include <prequal/core/clock.hpp>
+#include <prequal/core/ids.hpp>
 #include <prequal/decision/decide.hpp>
 #include <prequal/decision/decision_module.hpp>
 #include <prequal/events/topics.hpp>
 #include <prequal/outbox/inbox.hpp>
 #include <prequal/outbox/outage_guard.hpp>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 namespace prequal::decision {
 
 namespace json = boost::json;
 
+namespace {
+
+/// The reason codes as the UPDATE takes them: comma-separated (no code contains a comma).
+std::string joined(const std::vector<std::string_view>& codes) {
+    std::string out;
+    for (auto c : codes) {
+        if (!out.empty()) out += ',';
+        out += c;
+    }
+    return out;
+}
+
+/// The application_decided event (contract section 7). Carries no personal data: neither the PAN (not
+/// even encrypted) nor the name, nor the amounts applied for.
+std::string decided_event(const bus::envelope& in, const std::string& message_id, const std::string& client,
+                          int score, const decision& d) {
+    const std::string occurred_at = core::now_utc_millis();
+    const bus::outgoing_envelope envelope{message_id, events::application_decided, occurred_at,
+                                          in.application_id, in.request_id};
+    json::array codes;
+    for (auto c : d.reason_codes) codes.emplace_back(c);
+    json::object fields;
+    fields["client"] = client;
+    fields["status"] = to_string(d.status);
+    fields["cibil_score"] = score;
+    fields["reason_codes"] = std::move(codes);
+    fields["ruleset_version"] = ruleset_version;
+    fields["max_approved_amount_inr"] =
+        d.max_approved ? json::value(d.max_approved->to_string()) : json::value(nullptr);
+    fields["decided_by"] = "rules";
+    return bus::encode_envelope(envelope, fields);
+}
+
+}  // namespace
+
 decision_module::decision_module(pg::pool& pool, core::logger log, core::metrics_registry& metrics,
-                                 decision_options options)
+                                 std::function<void()> on_commit, decision_options options)
     : pool_{pool},
       log_{std::move(log)},
+      on_commit_{std::move(on_commit)},
       options_{std::move(options)},
       decided_{metrics.get_counter("decisions_recorded_total", "Final decisions recorded")},
       conflicts_{metrics.get_counter("decision_version_conflicts_total",
@@ -37,6 +79,8 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
         bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
     const decision d = decide(score, income, loan);
     const std::string status{to_string(d.status)};
+    const std::string codes = joined(d.reason_codes);
+    const std::string event_id = core::new_uuid();
 
     auto conn = co_await pool_.acquire();
     pg::steps opening{{pg::begin, {}},
@@ -61,9 +105,11 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
             co_return;
         }
         if (before_update) co_await before_update(in.application_id);
+        const std::string event = decided_event(in, event_id, current->client, score, d);
         auto updated = co_await conn->execute(
-            queries::apply_decision, pg::args(in.application_id, current->version, status, score, d.reason,
-                                              d.max_approved, in.request_id));
+            queries::apply_decision,
+            pg::args(in.application_id, current->version, status, score, d.reason, d.max_approved,
+                     in.request_id, codes, ruleset_version, event_id, options_.output_topic, event));
         if (!updated.empty()) break;
         conflicts_.inc();
         if (attempt >= options_.max_conflict_retries) {
@@ -77,6 +123,7 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
     }
     co_await conn->execute(pg::commit);
     decided_.inc();
+    if (on_commit_) on_commit_();
 }
 
 }  // namespace prequal::decision

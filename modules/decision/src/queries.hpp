@@ -1,6 +1,7 @@
 // SQL of the decision module. Names double as prepared-statement names.
 #pragma once
 
+#include <prequal/outbox/sql.hpp>
 #include <prequal/pg/row.hpp>
 #include <prequal/pg/statement.hpp>
 
@@ -10,26 +11,38 @@
 
 namespace prequal::decision::queries {
 
-// $1 application id → version, status (no row: unknown application).
-inline constexpr pg::statement read_version{"decision_read_version",
-                                            "SELECT version, status FROM applications WHERE id = $1::uuid"};
+// $1 application id → version, status and owning client (no row: unknown application). The owning client
+// (applications.client) comes with API keys (migration 005); read through to_jsonb so this statement works
+// with and without that column: an application without one belongs to the anonymous client.
+inline constexpr pg::statement read_version{
+    "decision_read_version",
+    "SELECT version, status, coalesce(to_jsonb(a) ->> 'client', 'anonymous') AS client "
+    "FROM applications a WHERE id = $1::uuid"};
 struct version_row {
     std::int64_t version = 0;
     std::string status;
+    std::string client;
     static constexpr auto columns =
-        std::tuple{pg::col("version", &version_row::version), pg::col("status", &version_row::status)};
+        std::tuple{pg::col("version", &version_row::version), pg::col("status", &version_row::status),
+                   pg::col("client", &version_row::client)};
 };
 
-// Version-checked update plus its audit row; returns a row only when the version still matched.
-// $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount or NULL, $7 request id.
+// Version-checked update plus its audit row and its application_decided outbox event (the platform's outbox
+// SQL, prequal/outbox/sql.hpp): all or nothing. Returns a row only when the version still matched.
+// $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount or NULL, $7 request id,
+// $8 reason codes (comma-separated), $9 ruleset version, $10 event message id, $11 topic, $12 event payload.
 inline constexpr pg::statement apply_decision{
     "decision_apply",
     "WITH upd AS (UPDATE applications SET status = $3, cibil_score = $4::int, decision_reason = $5, "
-    "  max_approved_amount = $6::numeric, version = version + 1, updated_at = now() "
+    "  max_approved_amount = $6::numeric, reason_codes = string_to_array($8, ','), ruleset_version = $9, "
+    "  version = version + 1, updated_at = now() "
     "  WHERE id = $1::uuid AND version = $2::int AND status = 'PENDING' RETURNING id, version), "
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT id, 'DECISION_RECORDED', 'decision', $7, jsonb_build_object('status', $3::text, "
-    "  'cibil_score', $4::int, 'version', version) FROM upd) "
+    "  'cibil_score', $4::int, 'version', version, 'reason_codes', to_jsonb(string_to_array($8, ',')), "
+    "  'ruleset_version', $9::text) FROM upd), "
+    "ob AS (" PREQUAL_OUTBOX_INSERT
+    "SELECT $10::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd) "
     "SELECT version FROM upd"};
 
 }  // namespace prequal::decision::queries

@@ -77,6 +77,13 @@ TEST_CASE("unit: config: serve defaults follow the contract", "[unit]") {
     CHECK(c.db_operation_timeout == std::chrono::milliseconds{10000});
     CHECK(c.submitted_topic == "loan_applications_submitted");
     CHECK(c.credit_topic == "credit_reports_generated");
+    CHECK(c.decided_topic == "loan_applications_decided");
+}
+
+TEST_CASE("unit: config: --topic-decided names the decision topic and must not be empty", "[unit]") {
+    clean_environment env;
+    CHECK(parse({"serve", "--topic-decided=decisions"}).config.decided_topic == "decisions");
+    CHECK_THROWS_AS(parse({"serve", "--topic-decided="}), std::invalid_argument);
 }
 
 TEST_CASE("unit: config: flags set the serve options", "[unit]") {

@@ -140,6 +140,43 @@ TEST_CASE("unit: memory bus drops messages of a topic without subscribers and co
     CHECK_THAT(metrics.render(), Catch::Contains("bus_messages_dropped_total{topic=\"nobody_listens\"} 3"));
 }
 
+TEST_CASE("unit: memory bus never queues or blocks on a topic nobody subscribes to, beyond any capacity",
+          "[unit][bus]") {
+    // loan_applications_decided has no consumer inside prequal (contract section 7): on the memory bus its
+    // events must not fill a partition and stall the outbox publisher, which publishes them in order with
+    // the topics that are consumed. Here a consumed topic shares the bus with a far busier unconsumed one.
+    asio::io_context ioc;
+    core::metrics_registry metrics;
+    bus::memory_bus_options options;
+    options.partitions = 1;
+    options.partition_capacity = 2;
+    auto b = bus::make_memory_bus(ioc.get_executor(), options, quiet_logger(), metrics);
+    int handled = 0;
+    b->subscribe("consumed", "g", [&](const bus::message&) -> asio::awaitable<void> {
+        ++handled;
+        co_return;
+    });
+    std::size_t most_pending = 0;
+    run_bus(
+        ioc, *b,
+        [&]() -> asio::awaitable<void> {
+            for (int i = 0; i < 1000; ++i) {
+                co_await b->publish(make_message("unconsumed", "app-" + std::to_string(i % 7), "x"));
+                most_pending = std::max(most_pending, b->pending());
+                if (i % 100 == 0) co_await b->publish(make_message("consumed", "app-1", "y"));
+            }
+            while (handled < 10) co_await sleep_for(std::chrono::milliseconds(1));
+            b->stop();
+        },
+        deadline);
+
+    CHECK(handled == 10);
+    CHECK(most_pending <= 2);  // only the consumed topic's messages ever wait
+    CHECK(counter_value(metrics, "bus_messages_dropped_total", {{"topic", "unconsumed"}}) == 1000);
+    CHECK(counter_value(metrics, "bus_messages_published_total", {{"topic", "unconsumed"}}) == 1000);
+    CHECK(b->pending() == 0);
+}
+
 TEST_CASE("unit: memory bus counts deliveries, failures and dead letters and logs without payloads",
           "[unit][bus]") {
     asio::io_context ioc;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using prequal::core::money;
@@ -124,4 +125,37 @@ TEST_CASE("unit: zero income is manual review when the score permits and rejecte
     CHECK(name(decision::decide(650, money{}, money::from_rupees(100'000)).status) == "MANUAL_REVIEW");
     CHECK(name(decision::decide(900, money{}, money::from_paise(1)).status) == "MANUAL_REVIEW");
     CHECK(name(decision::decide(649, money{}, money::from_paise(1)).status) == "REJECTED");
+}
+
+TEST_CASE("unit: each outcome carries the contract's reason codes in order", "[unit]") {
+    using codes = std::vector<std::string_view>;
+    struct row {
+        int score;
+        std::int64_t income_paise;
+        std::int64_t loan_paise;
+        const char* status;
+        codes reason_codes;
+    };
+    const codes rejected{"SCORE_BELOW_650"};
+    const codes approved{"SCORE_AT_LEAST_650", "INCOME_ABOVE_LOAN_OVER_48"};
+    const codes review{"SCORE_AT_LEAST_650", "INCOME_NOT_ABOVE_LOAN_OVER_48"};
+    const std::vector<row> rows{
+        {300, 10'000'000'000, 1, "REJECTED", rejected},  // the lowest score, whatever the income
+        {649, 1'000'001, 48'000'000, "REJECTED", rejected},
+        {649, 0, 1, "REJECTED", rejected},
+        {650, 1'000'001, 48'000'000, "PRE_APPROVED", approved},  // score boundary, income one paisa above
+        {650, 1'000'000, 48'000'000, "MANUAL_REVIEW", review},   // income × 48 == loan is not above
+        {651, 1'000'000, 47'999'999, "PRE_APPROVED", approved},
+        {900, 1'000'000, 48'000'001, "MANUAL_REVIEW", review},
+        {900, 0, 1, "MANUAL_REVIEW", review},
+        {790, 12'000'000, 50'000'000, "PRE_APPROVED", approved},
+        {700, 1'041'666, 50'000'000, "MANUAL_REVIEW", review},
+        {700, 1'041'667, 50'000'000, "PRE_APPROVED", approved},
+    };
+    for (const auto& r : rows) {
+        INFO(r.score << " income paise " << r.income_paise << " loan paise " << r.loan_paise);
+        const auto d = decision::decide(r.score, paise(r.income_paise), paise(r.loan_paise));
+        CHECK(name(d.status) == r.status);
+        CHECK(d.reason_codes == r.reason_codes);
+    }
 }

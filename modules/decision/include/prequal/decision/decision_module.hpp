@@ -1,5 +1,6 @@
 // The decision module: consumes credit_reports_generated and records the final decision with a
-// version-checked UPDATE, in one transaction with the processed_messages row and an audit entry.
+// version-checked UPDATE, in one transaction with the processed_messages row, an audit entry and the
+// application_decided outbox event (contract section 7).
 #pragma once
 
 #include <prequal/bus/message_bus.hpp>
@@ -18,13 +19,15 @@ namespace prequal::decision {
 struct decision_options {
     std::string group = "decision";
     std::string input_topic{events::credit_reports_topic};
+    std::string output_topic{events::decided_topic};
     int max_conflict_retries = 3;  // re-read and retry a version conflict this often, then dead-letter
 };
 
 class decision_module {
 public:
+    /// `on_commit` runs after each decision commits (wakes the outbox publisher); may be empty.
     decision_module(pg::pool& pool, core::logger log, core::metrics_registry& metrics,
-                    decision_options options = {});
+                    std::function<void()> on_commit = {}, decision_options options = {});
 
     void subscribe(bus::message_bus& bus);
 
@@ -38,6 +41,7 @@ public:
 private:
     pg::pool& pool_;
     core::logger log_;
+    std::function<void()> on_commit_;
     decision_options options_;
     core::counter& decided_;
     core::counter& conflicts_;

@@ -11,13 +11,9 @@
 
 namespace prequal::decision::queries {
 
-// $1 application id → version, status and owning client (no row: unknown application). The owning client
-// (applications.client) comes with API keys (migration 005); read through to_jsonb so this statement works
-// with and without that column: an application without one belongs to the anonymous client.
+// $1 application id → version, status and owning client (migration 005; no row: unknown application).
 inline constexpr pg::statement read_version{
-    "decision_read_version",
-    "SELECT version, status, coalesce(to_jsonb(a) ->> 'client', 'anonymous') AS client "
-    "FROM applications a WHERE id = $1::uuid"};
+    "decision_read_version", "SELECT version, status, client FROM applications WHERE id = $1::uuid"};
 struct version_row {
     std::int64_t version = 0;
     std::string status;

@@ -232,6 +232,8 @@ asio::awaitable<void> service::impl::serve() {
     so.idle_timeout = config.idle_timeout;
     so.max_connections = connection_budget(config, log);  // raises the open-files limit too
     so.tls = std::move(tls_at_start);
+    so.bearer_credentials =
+        access::resolve_auth_mode(config.auth, config.listen_host) == access::auth_mode::api_key;
     server = std::make_unique<http::server>(
         ex, so, [this](http::request& r) { return router.dispatch(r); }, log.child("http"), metrics);
     server->listen();

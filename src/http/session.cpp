@@ -93,6 +93,30 @@ bool is_malformed(const boost::system::error_code& ec) {
     return false;
 }
 
+// True when the unread request head (the bytes the parser refused; it has consumed the fields before the
+// failing one, so this starts with the failing line or, if the head arrived in pieces, the request line) has
+// an Authorization field whose value no parser accepts (NUL, CR or another control character). Such a request
+// carries a credential that cannot be read: with Bearer keys in use the contract answers it like any other
+// bad credential (401), not 400.
+bool has_unreadable_authorization(std::string_view head) {
+    if (const auto end = head.find("\r\n\r\n"); end != std::string_view::npos) head = head.substr(0, end);
+    while (!head.empty()) {
+        const auto line_end = head.find("\r\n");
+        const auto line = head.substr(0, line_end);
+        head.remove_prefix(line_end == std::string_view::npos ? head.size() : line_end + 2);
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos || !beast::iequals(line.substr(0, colon), "authorization"))
+            continue;
+        const auto value = line.substr(colon + 1);
+        if (std::any_of(value.begin(), value.end(), [](char c) {
+                const auto u = static_cast<unsigned char>(c);
+                return (u < 0x20 && c != '\t') || u == 0x7f;
+            }))
+            return true;
+    }
+    return false;
+}
+
 bool asks_close(const response& res) {
     const auto* connection = find_header(res.headers, "Connection");
     return connection != nullptr && beast::iequals(*connection, "close");
@@ -396,6 +420,12 @@ net::awaitable<void> connection<Stream>::reply_to_read_error(boost::system::erro
         status = 431;
         code = "HEADERS_TOO_LARGE";
         message = "request header fields too large or too many";
+    } else if (is_malformed(ec) && state_->options.bearer_credentials &&
+               has_unreadable_authorization(
+                   {static_cast<const char*>(buffer_.data().data()), buffer_.data().size()})) {
+        status = 401;
+        code = "UNAUTHORIZED";
+        message = "a valid API key is required (Authorization: Bearer <key>)";
     } else if (is_malformed(ec)) {
         status = 400;
         code = "BAD_REQUEST";
@@ -407,6 +437,7 @@ net::awaitable<void> connection<Stream>::reply_to_read_error(boost::system::erro
     const auto& partial = parser.get();
     const auto request_id = pick_request_id(partial);
     auto res = make_error(status, code, message, request_id, path_of(partial.target()));
+    if (status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"prequal\"");
     state_->count_request(method_label(partial.method()), status);
     co_await write(std::move(res), request_id, 11, false, false);
     co_await linger_close();

@@ -31,6 +31,10 @@ struct server_options {
     std::size_t max_connections = 1024;  // at the cap: close the longest-idle one, else refuse
     // Set: the listener speaks HTTPS only (TLS 1.2/1.3; docs/tls.md). Null: plaintext HTTP.
     std::shared_ptr<const tls_credentials> tls;
+    // Set when clients present Bearer API keys: a request the parser refuses because its Authorization value
+    // is unreadable (a NUL or control byte) is 401 UNAUTHORIZED with WWW-Authenticate, like every other bad
+    // credential (contract section 6), instead of 400 BAD_REQUEST.
+    bool bearer_credentials = false;
 };
 
 /// The application: request → response. The server fills request_id before calling it and sets the

@@ -137,6 +137,45 @@ TEST_CASE("unit: http: malformed requests get 400 BAD_REQUEST and the connection
     }
 }
 
+TEST_CASE("unit: http: an unreadable Authorization value is 401 with Bearer keys in use, else 400",
+          "[unit][http]") {
+    auto routes = basic_router();
+    const std::string nul_in_credential =
+        std::string("GET /hello HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer pq_ab") + '\0' + "cd\r\n\r\n";
+    const std::string control_in_credential =
+        "GET /hello HTTP/1.1\r\nHost: h\r\nauthorization: Bearer \x01x\r\n\r\n";
+    const std::string nul_elsewhere = std::string("GET /hello HTTP/1.1\r\nHost: h\r\nX-Note: a") + '\0' +
+                                      "b\r\nAuthorization: Bearer pq_abcd\r\n\r\n";
+    server_options keys;
+    keys.bearer_credentials = true;
+    live_server with_keys(keys, dispatch_to(routes));
+    live_server without_keys({}, dispatch_to(routes));
+    for (const auto& raw : {nul_in_credential, control_in_credential}) {
+        raw_client client(with_keys.port());
+        REQUIRE(client.send(raw));
+        auto reply = client.read_response();
+        REQUIRE(reply);
+        check_contract_error(*reply, 401, "UNAUTHORIZED");
+        REQUIRE(reply->header("WWW-Authenticate") != nullptr);
+        CHECK(reply->header("WWW-Authenticate")->starts_with("Bearer"));
+        CHECK(client.wait_closed());
+    }
+    // Only the credential itself makes it a 401: another broken field is a malformed request.
+    {
+        raw_client client(with_keys.port());
+        REQUIRE(client.send(nul_elsewhere));
+        auto reply = client.read_response();
+        REQUIRE(reply);
+        check_contract_error(*reply, 400, "BAD_REQUEST");
+    }
+    // Without API keys (--auth=none) there is no credential to refuse: the message is just malformed.
+    raw_client client(without_keys.port());
+    REQUIRE(client.send(nul_in_credential));
+    auto reply = client.read_response();
+    REQUIRE(reply);
+    check_contract_error(*reply, 400, "BAD_REQUEST");
+}
+
 TEST_CASE("unit: http: a client that sends nothing is disconnected after read_timeout", "[unit][http]") {
     auto routes = basic_router();
     server_options opts;

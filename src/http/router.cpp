@@ -64,7 +64,8 @@ void router::add(std::string method, std::string pattern, handler h, std::string
     }
     std::vector<std::string> segments;
     for (auto s : split_path(pattern)) segments.emplace_back(s);
-    routes_.push_back(route{std::move(method), std::move(segments), std::move(h), std::move(permission)});
+    routes_.push_back(route{std::move(method), std::move(pattern), std::move(segments), std::move(h),
+                            std::move(permission)});
 }
 
 boost::asio::awaitable<response> router::dispatch(request& req) const {
@@ -81,6 +82,7 @@ boost::asio::awaitable<response> router::dispatch(request& req) const {
         if (best == nullptr || literal_count(r.segments) > literal_count(best->segments)) best = &r;
     }
     if (best != nullptr) {
+        req.route = best->pattern;
         req.path_params.clear();
         for (std::size_t i = 0; i < best->segments.size(); ++i) {
             const auto& seg = best->segments[i];

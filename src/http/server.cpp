@@ -39,8 +39,6 @@ server_state::server_state(net::any_io_executor ex, server_options opts, dispatc
           "connection cap to admit a new connection.")),
       connections_idle(registry.get_gauge("http_connections_idle",
                                           "Open HTTP connections waiting for the first byte of a request.")),
-      request_duration(registry.get_histogram("http_request_duration_seconds",
-                                              "Time from a request's header to its response being written.")),
       acceptor(strand) {
     if (options.tls) install_tls(options.tls);
 }
@@ -119,11 +117,27 @@ void server_state::shed_declined(std::uint64_t id) {
     });
 }
 
-void server_state::count_request(std::string_view method, unsigned status) {
+namespace {
+// The label of a request no route matched (404/405, or refused by the parser): the raw path would make the
+// label set unbounded.
+std::string route_label(std::string_view route) { return route.empty() ? "unmatched" : std::string(route); }
+}  // namespace
+
+void server_state::count_request(std::string_view method, std::string_view route, unsigned status) {
     metrics
-        .get_counter("http_requests_total", "HTTP requests answered, by method and status.",
-                     {{"method", std::string(method)}, {"status", std::to_string(status)}})
+        .get_counter("http_requests_total", "HTTP requests answered, by method, route pattern and status.",
+                     {{"method", std::string(method)},
+                      {"route", route_label(route)},
+                      {"status", std::to_string(status)}})
         .inc();
+}
+
+void server_state::observe_duration(std::string_view route, double seconds) {
+    metrics
+        .get_histogram("http_request_duration_seconds",
+                       "Time from a request's header to its response being written, by route pattern.",
+                       {{"route", route_label(route)}})
+        .observe(seconds);
 }
 
 void server_state::count_handshake_failure(std::string_view reason) {

@@ -64,8 +64,10 @@ struct server_state : std::enable_shared_from_this<server_state> {
     void shed_declined(std::uint64_t id);
     /// Strand only: open connections not counting those asked to close.
     std::size_t connections_kept() const { return sessions.size() - shedding; }
-    /// Any thread: one answered request in http_requests_total.
-    void count_request(std::string_view method, unsigned status);
+    /// Any thread: one answered request in http_requests_total and its duration in
+    /// http_request_duration_seconds, labelled with the matched route's pattern ("unmatched" when none).
+    void count_request(std::string_view method, std::string_view route, unsigned status);
+    void observe_duration(std::string_view route, double seconds);
     /// Any thread: a TLS connection closed before its handshake completed, by bounded reason.
     void count_handshake_failure(std::string_view reason);
     /// Strand only: the credentials new TLS connections use from now on.
@@ -81,7 +83,6 @@ struct server_state : std::enable_shared_from_this<server_state> {
     core::counter& connections_rejected;
     core::counter& connections_shed;
     core::gauge& connections_idle;
-    core::histogram& request_duration;
     std::atomic<std::uint16_t> bound_port{0};
     std::atomic<std::size_t> active{0};
 

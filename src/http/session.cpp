@@ -393,10 +393,10 @@ net::awaitable<bool> connection<Stream>::serve_one(clock::time_point read_deadli
     const bool keep_alive = msg.keep_alive() && !draining_ && !asks_close(res);
     const auto status = res.status;
     // Counted before the write so whoever has seen the response also sees it in the metrics.
-    state_->count_request(method_label(msg.method()), status);
+    state_->count_request(method_label(msg.method()), req.route, status);
     const bool written = co_await write(std::move(res), req.request_id, msg.version(), keep_alive,
                                         msg.method() == bhttp::verb::head);
-    state_->request_duration.observe(std::chrono::duration<double>(clock::now() - started).count());
+    state_->observe_duration(req.route, std::chrono::duration<double>(clock::now() - started).count());
     if (state_->log.enabled(core::log_level::debug)) {
         state_->log.debug("request", {{"request_id", req.request_id},
                                       {"method", req.method},
@@ -438,7 +438,7 @@ net::awaitable<void> connection<Stream>::reply_to_read_error(boost::system::erro
     const auto request_id = pick_request_id(partial);
     auto res = make_error(status, code, message, request_id, path_of(partial.target()));
     if (status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"prequal\"");
-    state_->count_request(method_label(partial.method()), status);
+    state_->count_request(method_label(partial.method()), {}, status);
     co_await write(std::move(res), request_id, 11, false, false);
     co_await linger_close();
 }

@@ -1,6 +1,7 @@
 // The whole pipeline in-process on --bus=kafka against an in-process mock cluster: outcomes end to end,
 // what travels on the topics (keys, headers, no plaintext PAN), and poison messages produced with kcat.
 #include "kcat.hpp"
+#include "monitoring_names.hpp"
 #include "service_fixture.hpp"
 #include "support/kafka_mock.hpp"
 
@@ -255,4 +256,46 @@ TEST_CASE(
     CHECK(message_ids.size() == 3);
     REQUIRE(per_key.size() == 3);
     for (const auto& [key, n] : per_key) CHECK(n == 1);
+}
+
+TEST_CASE("integration: every metric the alert rules and the Grafana dashboard use exists on a Kafka replica",
+          "[integration][kafka][monitoring]") {
+    kafka_mock mock{1};
+    create_topics(mock);
+    service_fixture f{on_kafka(mock)};
+    const auto id = f.submit_ok(unique_pan(), "120000", "500000", "HOME");
+    f.wait_final(id, 60s);
+    wait_consumers_assigned(f.port());
+
+    // The series and families the server exposes now (a labelled series appears on first use: the one
+    // decided application creates the decision, HTTP and consumer-lag series the assets use).
+    std::set<std::string> exposed{"up"};  // recorded by Prometheus itself for every scrape target
+    std::istringstream lines{http_request(f.port(), "GET", "/metrics").body};
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind("# TYPE ", 0) == 0) exposed.insert(line.substr(7, line.find(' ', 7) - 7));
+        if (!line.empty() && line[0] != '#') exposed.insert(line.substr(0, line.find_first_of("{ ")));
+    }
+
+    const std::string root = PREQUAL_SOURCE_DIR;
+    std::vector<std::pair<std::string, std::string>> uses;  // (asset, expression)
+    for (const auto& e : alert_rule_expressions(root + "/config/prometheus/alerts.yml"))
+        uses.emplace_back("alerts.yml", e);
+    for (const auto& e : dashboard_expressions(root + "/config/grafana/prequal.json"))
+        uses.emplace_back("prequal.json", e);
+    std::set<std::string> named;
+    for (const auto& [asset, expr] : uses) {
+        for (const auto& name : promql_metric_names(expr)) {
+            INFO(asset << ": " << name << " in " << expr);
+            CHECK(exposed.count(name) == 1);
+            named.insert(name);
+        }
+    }
+    // The extraction itself works: names from both files and every kind of metric are found.
+    for (const char* name : {"up", "http_requests_total", "http_request_duration_seconds_bucket",
+                             "decisions_total", "applications_oldest_pending_seconds", "kafka_consumer_lag",
+                             "db_circuit_state", "admission_shedding"})
+        CHECK(named.count(name) == 1);
+    CHECK(named.count("route") == 0);
+    CHECK(named.count("le") == 0);
 }

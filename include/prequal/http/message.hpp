@@ -22,6 +22,9 @@ struct request {
     std::string request_id;  // X-Request-ID after validation (client's well-formed one, else a fresh UUID)
     std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
     std::string client;  // the authenticated client, set by the router's guard (empty on public routes)
+    // The matched route's pattern ("/applications/{application_id}/status"), set by the router: a bounded
+    // label for the request metrics, never the raw path. Empty when no route matched.
+    std::string route;
 
     const std::string* header(std::string_view name) const { return find_header(headers, name); }
     std::string_view path_param(std::string_view name) const;

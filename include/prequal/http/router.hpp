@@ -43,6 +43,7 @@ public:
 private:
     struct route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;
         handler h;
         std::string permission;

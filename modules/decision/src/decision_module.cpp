@@ -59,6 +59,7 @@ decision_module::decision_module(pg::pool& pool, core::logger log, core::metrics
       log_{std::move(log)},
       on_commit_{std::move(on_commit)},
       options_{std::move(options)},
+      metrics_{metrics},
       decided_{metrics.get_counter("decisions_recorded_total", "Final decisions recorded")},
       conflicts_{metrics.get_counter("decision_version_conflicts_total",
                                      "Version-checked updates that found a newer version and retried")},
@@ -123,6 +124,11 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
     }
     co_await conn->execute(pg::commit);
     decided_.inc();
+    // The same decisions by outcome, for dashboards (decisions_recorded_total keeps its single series).
+    metrics_
+        .get_counter("decisions_total", "Final decisions recorded, by status and by whom",
+                     {{"status", std::string(status)}, {"decided_by", "rules"}})
+        .inc();
     if (on_commit_) on_commit_();
 }
 

@@ -55,6 +55,21 @@ TEST_CASE("unit: http: router dispatches to the matching handler with path param
     CHECK(call(r, "GET", "/").body == "root");
 }
 
+TEST_CASE("unit: http: router names the matched route's pattern on the request, never the raw path",
+          "[unit][http]") {
+    auto r = sample_router();
+    request req;
+    req.method = "GET";
+    req.path = req.target = "/applications/abc-123/status";
+    run_sync(r.dispatch(req));
+    CHECK(req.route == "/applications/{application_id}/status");
+    request unknown;
+    unknown.method = "GET";
+    unknown.path = unknown.target = "/nope";
+    run_sync(r.dispatch(unknown));
+    CHECK(unknown.route.empty());
+}
+
 TEST_CASE("unit: http: router answers 404 NOT_FOUND for unknown paths", "[unit][http]") {
     auto r = sample_router();
     for (const char* path :

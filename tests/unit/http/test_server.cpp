@@ -200,14 +200,17 @@ TEST_CASE("unit: http: server counts requests by method and status in the metric
     REQUIRE(reply);
     CHECK(reply->status == 404);
 
-    auto& ok = srv.metrics().get_counter("http_requests_total", "", {{"method", "GET"}, {"status", "200"}});
+    auto& ok = srv.metrics().get_counter("http_requests_total", "",
+                                         {{"method", "GET"}, {"route", "/hello"}, {"status", "200"}});
     CHECK(ok.value() == 1);
-    // Unknown methods share one label value so clients cannot mint new series.
-    auto& other =
-        srv.metrics().get_counter("http_requests_total", "", {{"method", "OTHER"}, {"status", "404"}});
+    // Unknown methods and unmatched paths share one label value each, so clients cannot mint new series.
+    auto& other = srv.metrics().get_counter("http_requests_total", "",
+                                            {{"method", "OTHER"}, {"route", "unmatched"}, {"status", "404"}});
     CHECK(other.value() == 1);
     const auto text = srv.metrics().render();
-    CHECK(text.find("http_request_duration_seconds") != std::string::npos);
+    // Observed after the write, before the session reads its next request: the first one's is there.
+    CHECK(text.find("http_request_duration_seconds_count{route=\"/hello\"} 1") != std::string::npos);
+    CHECK(text.find("nowhere") == std::string::npos);
     CHECK(text.find("http_connections_active") != std::string::npos);
     CHECK(text.find("BREW") == std::string::npos);
 }

@@ -217,7 +217,8 @@ TEST_CASE("unit: http: a slow-loris client dribbling header bytes is closed", "[
     }
     CHECK(closed);
     CHECK(srv.metrics()
-              .get_counter("http_requests_total", "", {{"method", "GET"}, {"status", "200"}})
+              .get_counter("http_requests_total", "",
+                           {{"method", "GET"}, {"route", "/hello"}, {"status", "200"}})
               .value() == 0);
 }
 

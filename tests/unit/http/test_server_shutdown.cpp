@@ -146,7 +146,8 @@ TEST_CASE("unit: http: a multi-threaded io_context serves concurrent keep-alive 
     auto drained = srv.begin_shutdown(10s);
     REQUIRE(drained.wait_for(10s) == std::future_status::ready);
     CHECK(raw_client::try_connect(srv.port()) == ECONNREFUSED);
-    CHECK(srv.metrics()
-              .get_counter("http_requests_total", "", {{"method", "GET"}, {"status", "200"}})
-              .value() == clients * requests);
+    CHECK(
+        srv.metrics()
+            .get_counter("http_requests_total", "", {{"method", "GET"}, {"route", "/rid"}, {"status", "200"}})
+            .value() == clients * requests);
 }

@@ -43,6 +43,7 @@ private:
     core::logger log_;
     std::function<void()> on_commit_;
     decision_options options_;
+    core::metrics_registry& metrics_;
     core::counter& decided_;
     core::counter& conflicts_;
     core::counter& duplicates_;

@@ -283,7 +283,7 @@ asio::awaitable<attempt_result> client::impl::attempt(url destination, std::vect
     request.set(http::field::user_agent, options.user_agent);
     request.set(http::field::content_type, "application/json");
     request.set(http::field::connection, "close");
-    for (auto& h : headers) request.set(h.name, std::move(h.value));
+    for (const auto& h : headers) request.set(h.name, h.value);
     request.body() = std::move(body);
     request.prepare_payload();
 

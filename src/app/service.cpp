@@ -5,6 +5,7 @@
 #include "database.hpp"
 #include "open_files.hpp"
 #include "operational_routes.hpp"
+#include "systemd_notify.hpp"
 #include "tls_reloader.hpp"
 
 #include <prequal/access/gate.hpp>
@@ -106,6 +107,7 @@ struct service::impl {
 
     asio::awaitable<void> serve();
     asio::awaitable<void> shutdown_sequence();
+    asio::awaitable<void> announce_ready();
     void wait_for_signal(std::shared_ptr<asio::signal_set> set);
     asio::awaitable<void> run_api() {
         if (api) co_await api->run();
@@ -262,7 +264,7 @@ asio::awaitable<void> service::impl::serve() {
             {{"listen", config.listen_host + ":" + std::to_string(server->port())}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              run_api() && run_keys() && shutdown_sequence());
+              run_api() && run_keys() && announce_ready() && shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }
@@ -303,12 +305,33 @@ void service::impl::wait_for_signal(std::shared_ptr<asio::signal_set> set) {
     });
 }
 
+// Under systemd (Type=notify): READY=1 once /ready would answer 200 (the database answers, the bus is
+// healthy), checked every 250 ms from the moment the listener is open; nothing without NOTIFY_SOCKET.
+asio::awaitable<void> service::impl::announce_ready() {
+    if (!systemd_notify_requested()) co_return;
+    asio::steady_timer wait{co_await asio::this_coro::executor};
+    while (!draining) {
+        http::request probe;
+        const auto answer = co_await operational->ready(probe);
+        if (answer.status == 200) {
+            notify_systemd("READY=1\nSTATUS=serving on " + config.listen_host + ":" +
+                           std::to_string(bound_port));
+            log.info("told systemd the service is ready");
+            co_return;
+        }
+        wait.expires_after(std::chrono::milliseconds(250));
+        boost::system::error_code ec;
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
 asio::awaitable<void> service::impl::shutdown_sequence() {
     if (!stop_requested) {
         boost::system::error_code ec;
         co_await stop_timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     draining = true;
+    if (systemd_notify_requested()) notify_systemd("STOPPING=1\nSTATUS=draining");
     server->stop_accepting();
     co_await server->drain(config.shutdown_timeout);
     if (keys) keys->stop();  // writes the last uses of keys while the pool is still open

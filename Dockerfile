@@ -14,6 +14,10 @@ COPY include include
 COPY src src
 COPY modules modules
 COPY sql sql
+# The top-level CMakeLists.txt also describes the Debian package (config/debian, config/systemd, README.md);
+# the image uses only the install tree under /opt/prequal.
+COPY config config
+COPY README.md ./
 # With the Kafka bus the top-level CMakeLists.txt also builds the mock cluster program (scripts/run-kafka
 # needs it in builds without tests); the image installs only the prequal binary.
 COPY tests/kafka_fixture tests/kafka_fixture

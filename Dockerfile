@@ -17,6 +17,7 @@ COPY sql sql
 # The top-level CMakeLists.txt also describes the Debian package (config/debian, config/systemd, README.md);
 # the image uses only the install tree under /opt/prequal.
 COPY config config
+COPY docs/page docs/page
 COPY README.md ./
 # With the Kafka bus the top-level CMakeLists.txt also builds the mock cluster program (scripts/run-kafka
 # needs it in builds without tests); the image installs only the prequal binary.

@@ -3,6 +3,7 @@
 #include "service.hpp"
 
 #include "database.hpp"
+#include "docs_page.hpp"
 #include "open_files.hpp"
 #include "operational_routes.hpp"
 #include "systemd_notify.hpp"
@@ -69,6 +70,7 @@ struct service::impl {
     std::unique_ptr<database> db;
     std::string conninfo;
     std::filesystem::path sql_dir;
+    docs_page docs;  // GET /docs (loaded before the io_context runs)
     std::unique_ptr<crypto::pan_cipher> cipher;
     std::unique_ptr<crypto::pan_index> index;
 
@@ -217,6 +219,7 @@ asio::awaitable<void> service::impl::serve() {
         operational_dependencies{*pool, metrics, [b = bus.get()] { return b->healthy(); },
                                  [this] { return draining.load(); }, api::openapi_document()});
     operational->register_routes(router);
+    docs.register_routes(router);
     if (config.run_api) {
         co_await set_up_access(ex);
         router.set_guard(gate->guard());
@@ -374,6 +377,7 @@ void service::start() {
         s.tls_at_start = s.tls->load_initial();
     }
     s.sql_dir = find_sql_dir(s.config);
+    s.docs = docs_page::load(find_docs_dir(), s.log.child("docs"));
     s.db = std::make_unique<database>(s.config, s.log);
     s.conninfo = s.db->conninfo();
     const crypto::key_material keys = s.config.database_url.empty() && s.config.encryption_keys.empty()

@@ -21,7 +21,8 @@ expect() { echo "FAIL: $*" >&2; fail=1; }
 
 contents="$(dpkg-deb -c "$deb" | awk '{print $1, $2, $6}')"
 for path in ./usr/bin/prequal ./lib/systemd/system/prequal.service ./etc/prequal/prequal.env \
-    ./usr/share/prequal/sql/001_initial.sql ./usr/share/doc/prequal/copyright \
+    ./usr/share/prequal/sql/001_initial.sql ./usr/share/prequal/docs/redoc.standalone.js \
+    ./usr/share/doc/prequal/copyright \
     ./usr/share/doc/prequal/changelog.gz; do
     grep -q " $path\$" <<<"$contents" || expect "$path missing from the package"
 done

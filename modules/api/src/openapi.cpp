@@ -6,11 +6,14 @@ namespace prequal::api {
 const std::string& openapi_document() {
     static const std::string doc = R"JSON({
   "openapi": "3.0.3",
-  "info": {"title": "prequal", "version": "1.0.0",
+  "servers": [{"url": "/", "description": "This prequal server (every path is relative to where the document was fetched)"}],
+  "security": [{"bearerAuth": []}],
+  "info": {"title": "prequal", "version": "1.0.0", "license": {"name": "Proprietary", "url": "https://prequal.invalid/licence"},
            "description": "Loan prequalification: submit an application, read its decision."},
   "paths": {
     "/applications": {
       "post": {
+        "operationId": "submitApplication",
         "summary": "Submit a loan application for prequalification",
         "description": "Needs an API key with the scope applications:write when authentication is on.",
         "security": [{"bearerAuth": ["applications:write"]}],
@@ -38,6 +41,7 @@ const std::string& openapi_document() {
     },
     "/applications/{application_id}/status": {
       "get": {
+        "operationId": "getApplicationStatus",
         "summary": "Read an application's status and decision",
         "description": "Needs an API key with the scope applications:read when authentication is on. Another client's application is 404, exactly like an unknown id.",
         "security": [{"bearerAuth": ["applications:read"]}],
@@ -57,15 +61,35 @@ const std::string& openapi_document() {
         }
       }
     },
-    "/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "The process runs"}}}},
-    "/ready": {"get": {"summary": "Readiness (database, bus, not draining)",
-                       "responses": {"200": {"description": "Ready"}, "503": {"description": "Not ready"}}}},
-    "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format 0.0.4",
-                 "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
-    "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document"}}}}
+    "/health": {"get": {"operationId": "getHealth", "summary": "Liveness", "security": [],
+                        "responses": {"200": {"description": "The process runs",
+                                              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+                                      "405": {"$ref": "#/components/responses/Error"}}}},
+    "/ready": {"get": {"operationId": "getReadiness", "summary": "Readiness (database, bus, not draining)", "security": [],
+                       "responses": {"200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
+                                     "405": {"$ref": "#/components/responses/Error"},
+                                     "503": {"description": "Not ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}}}},
+    "/metrics": {"get": {"operationId": "getMetrics", "summary": "Prometheus metrics", "security": [],
+                         "responses": {"200": {"description": "Text exposition format 0.0.4",
+                                               "content": {"text/plain": {"schema": {"type": "string"}}}},
+                                       "405": {"$ref": "#/components/responses/Error"}}}},
+    "/openapi.json": {"get": {"operationId": "getOpenApiDocument", "summary": "This document", "security": [],
+                              "responses": {"200": {"description": "OpenAPI 3 document", "content": {"application/json": {"schema": {"type": "object"}}}},
+                                            "405": {"$ref": "#/components/responses/Error"}}}},
+    "/docs": {"get": {"operationId": "getDocsPage", "summary": "This document as a browsable page (served by prequal, no CDN)", "security": [],
+                      "responses": {"200": {"description": "An HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+                                    "404": {"$ref": "#/components/responses/Error"}}}}
   },
   "components": {
     "schemas": {
+      "Health": {"type": "object", "additionalProperties": false, "required": ["status"],
+                 "properties": {"status": {"type": "string", "enum": ["ok"]}}},
+      "Readiness": {"type": "object", "additionalProperties": false, "required": ["status", "checks"],
+                    "properties": {"status": {"type": "string", "enum": ["ready", "not_ready"]},
+                                   "checks": {"type": "object", "additionalProperties": false, "required": ["database", "bus", "draining"],
+                                              "properties": {"database": {"type": "string", "enum": ["ok", "unreachable"]},
+                                                             "bus": {"type": "string", "enum": ["ok", "unreachable"]},
+                                                             "draining": {"type": "boolean"}}}}},
       "Money": {"oneOf": [{"type": "number", "multipleOf": 0.01}, {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,2})?$"}]},
       "ApplicationRequest": {
         "type": "object", "additionalProperties": false,

@@ -90,16 +90,26 @@ const std::string& openapi_document() {
                                               "properties": {"database": {"type": "string", "enum": ["ok", "unreachable"]},
                                                              "bus": {"type": "string", "enum": ["ok", "unreachable"]},
                                                              "draining": {"type": "boolean"}}}}},
-      "Money": {"oneOf": [{"type": "number", "multipleOf": 0.01}, {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,2})?$"}]},
       "ApplicationRequest": {
         "type": "object", "additionalProperties": false,
+        "description": "Every field is checked and every failing one is named in the 422's details. A key may appear only once (a duplicate key is a 422: JSON Schema cannot say it).",
         "required": ["pan_number", "monthly_income_inr", "loan_amount_inr"],
         "properties": {
-          "pan_number": {"type": "string", "pattern": "^[A-Z]{5}[0-9]{4}[A-Z]$"},
-          "applicant_name": {"type": "string", "minLength": 1, "maxLength": 255},
-          "monthly_income_inr": {"allOf": [{"$ref": "#/components/schemas/Money"}], "description": "0 <= x <= 100000000"},
-          "loan_amount_inr": {"allOf": [{"$ref": "#/components/schemas/Money"}], "description": "0 < x <= 100000000"},
-          "loan_type": {"type": "string", "enum": ["PERSONAL", "HOME", "AUTO"]}
+          "pan_number": {"type": "string", "pattern": "^[A-Z]{5}[0-9]{4}[A-Z]$", "example": "ABCDE1234F"},
+          "applicant_name": {"type": "string", "nullable": true,
+                             "description": "1-255 characters after trimming surrounding whitespace; no control characters (C0, DEL, C1)",
+                             "pattern": "^[ \\t\\n\\r\\f\\v]*[^\\u0000-\\u0020\\u007f-\\u009f](?:[^\\u0000-\\u001f\\u007f-\\u009f]{0,253}[^\\u0000-\\u0020\\u007f-\\u009f])?[ \\t\\n\\r\\f\\v]*$",
+                             "example": "Asha Verma"},
+          "monthly_income_inr": {"description": "0 <= x <= 100000000 with at most 2 decimal places: a JSON number or a decimal string (exact: prefer the string; a binary number such as 75000.01 is read from its decimal text, never rounded)",
+                                 "oneOf": [{"type": "number", "minimum": 0, "maximum": 100000000},
+                                           {"type": "string", "pattern": "^(?:(?:0|[1-9][0-9]{0,7})(?:\\.[0-9]{1,2})?|100000000(?:\\.0{1,2})?)$",
+                                            "description": "the canonical decimal form; the service also reads the other spellings of a JSON number inside the string (1.2e5, trailing zeros)"}],
+                                 "example": "120000.00"},
+          "loan_amount_inr": {"description": "0 < x <= 100000000 with at most 2 decimal places: a JSON number or a decimal string",
+                              "oneOf": [{"type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 100000000},
+                                        {"type": "string", "pattern": "^(?!0(?:\\.0{1,2})?$)(?:(?:0|[1-9][0-9]{0,7})(?:\\.[0-9]{1,2})?|100000000(?:\\.0{1,2})?)$"}],
+                              "example": "500000.00"},
+          "loan_type": {"type": "string", "nullable": true, "enum": ["PERSONAL", "HOME", "AUTO", null]}
         }
       },
       "Accepted": {"type": "object", "required": ["application_id", "status"],

@@ -140,7 +140,7 @@ TEST_CASE("integration: a long poll on an undecided application answers PENDING 
     CHECK(steady::now() - quick_start < 2s);
 }
 
-TEST_CASE("integration: wait other than one integer 1-30 is 422 naming wait; an unknown id is 404 at once",
+TEST_CASE("integration: wait other than one integer 1-30 is 422 naming wait and an unknown id is 404 at once",
           "[integration][pg]") {
     service_fixture f{[](prequal::app::service_config& c) { c.run_credit = false; }};
     const auto id = f.submit_ok(unique_pan(), "120000", "500000");
@@ -168,7 +168,7 @@ TEST_CASE("integration: wait other than one integer 1-30 is 422 naming wait; an 
     CHECK(boost::json::parse(both.body).at("details").as_array().size() == 2);
 }
 
-TEST_CASE("integration: 1,000 concurrent long polls hold no database connection", "[integration][pg][slow]") {
+TEST_CASE("integration: 1000 concurrent long polls hold no database connection", "[integration][pg][slow]") {
     constexpr int waiters = 1000;
     constexpr int pool_size = 4;
     service_fixture f{[](prequal::app::service_config& c) {

@@ -24,7 +24,7 @@ const std::string id_b = "00000000-0000-4000-8000-000000000001";
 
 }  // namespace
 
-TEST_CASE("unit: wait is absent, or exactly one integer from 1 to 30", "[unit]") {
+TEST_CASE("unit: wait is absent or exactly one integer from 1 to 30", "[unit]") {
     CHECK_FALSE(parse_wait("/applications/x/status").present);
     CHECK(parse_wait("/applications/x/status").valid);
     CHECK_FALSE(parse_wait("/applications/x/status?other=1").present);
@@ -49,7 +49,7 @@ TEST_CASE("unit: wait is absent, or exactly one integer from 1 to 30", "[unit]")
     }
 }
 
-TEST_CASE("unit: a woken waiter returns at once; others wait for their deadline", "[unit]") {
+TEST_CASE("unit: a woken waiter returns at once and the others wait for their deadline", "[unit]") {
     core::metrics_registry metrics;
     long_poll_waiters waiters{10, metrics};
     test::run_coro([&]() -> boost::asio::awaitable<void> {
@@ -77,7 +77,7 @@ TEST_CASE("unit: a woken waiter returns at once; others wait for their deadline"
     CHECK(metrics.get_gauge("long_poll_waiters", "").value() == 0);
 }
 
-TEST_CASE("unit: a wake-up during the wait ends it; wake_all reaches every id", "[unit]") {
+TEST_CASE("unit: a wake-up during the wait ends it and wake_all reaches every id", "[unit]") {
     core::metrics_registry metrics;
     long_poll_waiters waiters{10, metrics};
     test::run_coro([&]() -> boost::asio::awaitable<void> {
@@ -99,7 +99,7 @@ TEST_CASE("unit: a wake-up during the wait ends it; wake_all reaches every id", 
     });
 }
 
-TEST_CASE("unit: over the bound or after release no waiter is registered; release wakes every waiter",
+TEST_CASE("unit: over the bound or after release no waiter is registered and release wakes every waiter",
           "[unit]") {
     core::metrics_registry metrics;
     long_poll_waiters waiters{2, metrics};

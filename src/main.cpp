@@ -2,6 +2,7 @@
 #include "apikey_command.hpp"
 #include "config.hpp"
 #include "ops_commands.hpp"
+#include "personal_data_commands.hpp"
 #include "service.hpp"
 
 #include <prequal/core/logger.hpp>
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
         if (cl.command == "migrate") return app::run_migrate(cl.config, log);
         if (cl.command == "dlq" || cl.command == "outbox") return app::run_ops_command(cl, log);
         if (cl.command == "apikey") return app::run_apikey_command(cl, log);
+        if (cl.command == "rewrap") return app::run_rewrap_command(cl, log);
+        if (cl.command == "erase") return app::run_erase_command(cl, log);
         if (cl.command != "serve") {
             std::fprintf(stderr, "prequal: unknown command '%s' (try prequal --help)\n", cl.command.c_str());
             return 2;

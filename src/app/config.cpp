@@ -31,6 +31,8 @@ constexpr const char* usage_head =
     "  prequal apikey create --name=CLIENT [--scopes=S,...] [--rate-limit=N] [--burst=B] "
     "[--expires-in-days=D]\n"
     "  prequal apikey list | apikey revoke ID   API keys (printed once at creation; only a hash is stored)\n"
+    "  prequal rewrap              rewrap every data key under the first --encryption-keys key\n"
+    "  prequal erase ID            erase a decided application's personal data (contract section 8)\n"
     "  prequal --help | --version\n"
     "  prequal COMMAND --help      options of one command\n\n"
     "Every option can also be set as an environment variable PREQUAL_<NAME> (e.g. PREQUAL_DATABASE_URL)\n"
@@ -304,7 +306,13 @@ command_line parse_command_line(int argc, const char* const* argv) {
     else if (out.command == "migrate" || out.command == "apikey")
         allowed.add(
             database_options());  // apikey's own options are command-line only (apikey_create_options)
-    else if (out.command == "dlq" || out.command == "outbox") {
+    else if (out.command == "rewrap" || out.command == "erase") {
+        po::options_description keys{"Keys"};
+        keys.add_options()("encryption-keys", po::value<std::string>(),
+                           "AES-256 keys ID:BASE64[,ID:BASE64...]; the first wraps (default: the data "
+                           "directory's key file)");
+        allowed.add(database_options()).add(keys);
+    } else if (out.command == "dlq" || out.command == "outbox") {
         po::options_description ops{"Output"};
         ops.add_options()("json", "machine-readable JSON instead of tables")(
             "all", "dlq replay: every unreplayed message");
@@ -321,7 +329,8 @@ command_line parse_command_line(int argc, const char* const* argv) {
         with_hidden.add(allowed).add(hidden);
         if (out.command == "apikey") with_hidden.add(apikey_create_options());
         po::positional_options_description positional;
-        if (out.command == "dlq" || out.command == "outbox" || out.command == "apikey")
+        if (out.command == "dlq" || out.command == "outbox" || out.command == "apikey" ||
+            out.command == "erase")
             positional.add("args", -1);
         po::store(po::command_line_parser(rest).options(with_hidden).positional(positional).run(), vm);
         po::store(po::parse_environment(allowed,
@@ -369,6 +378,11 @@ command_line parse_command_line(int argc, const char* const* argv) {
         if (vm.count("args")) out.args = vm["args"].as<std::vector<std::string>>();
         out.json = vm.count("json") > 0;
         if (vm.count("all")) out.args.push_back("--all");
+        return out;
+    }
+    if (out.command == "rewrap" || out.command == "erase") {
+        if (vm.count("args")) out.args = vm["args"].as<std::vector<std::string>>();
+        if (vm.count("encryption-keys")) c.encryption_keys = vm["encryption-keys"].as<std::string>();
         return out;
     }
     if (out.command == "apikey") {

@@ -72,7 +72,8 @@ struct apikey_options {
 
 /// What a command line asked for.
 struct command_line {
-    std::string command;  // "serve", "migrate", "keygen", "dlq", "outbox", "apikey", "help", "version"
+    std::string command;  // "serve", "migrate", "keygen", "dlq", "outbox", "apikey", "rewrap", "erase",
+                          // "help", "version"
     service_config config;
     std::string help_text;  // filled for "help"
     std::vector<std::string>

@@ -1,12 +1,16 @@
 // Personal data at rest: neither the PAN nor the applicant's name is anywhere in the database in clear
 // (checked on a full pg_dump), and names stored in clear before migration 003 are sealed by the API module.
+#include "personal_data_commands.hpp"
+#include "personal_data_support.hpp"
 #include "service_fixture.hpp"
 #include "support/pg_harness.hpp"
 #include "support/run_coro.hpp"
 
 #include <prequal/api/api_module.hpp>
 #include <prequal/core/ids.hpp>
+#include <prequal/crypto/data_key.hpp>
 #include <prequal/crypto/keys.hpp>
+#include <prequal/crypto/random.hpp>
 #include <prequal/pg/pool.hpp>
 
 #include <boost/asio/this_coro.hpp>
@@ -16,27 +20,15 @@
 #include <array>
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 using namespace prequal;
 using namespace prequal::test;
-
-namespace {
-
-/// Everything the database holds, as pg_dump prints it (schema and data).
-std::string dump_database(const std::string& conninfo) {
-    const std::string command = "/usr/lib/postgresql/15/bin/pg_dump --no-owner -d '" + conninfo + "' 2>&1";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe{::popen(command.c_str(), "r"), ::pclose};
-    REQUIRE(pipe);
-    std::string out;
-    std::array<char, 65536> buf{};
-    while (const std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
-    return out;
-}
-
-}  // namespace
 
 TEST_CASE("integration: neither the PAN nor the applicant name is stored in clear anywhere in the database",
           "[integration][pg]") {
@@ -60,15 +52,103 @@ TEST_CASE("integration: neither the PAN nor the applicant name is stored in clea
     CHECK(dump.find(name) == std::string::npos);
     CHECK(dump.find("Quillfeather") == std::string::npos);
 
-    // The sealed name opens with the key and the name's own authenticated data, and not as a PAN would.
+    // The sealed name opens with the application's data key (unwrapped with the master key) and the name's
+    // own authenticated data, and not as a PAN would; the master key alone opens nothing.
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM applications WHERE applicant_name IS NOT NULL") == 0);
     const std::string sealed =
         sql_value(f.conninfo(), "SELECT applicant_name_ciphertext FROM applications WHERE id = '" + id + "'");
     const std::string key_id =
         sql_value(f.conninfo(), "SELECT applicant_name_key_id FROM applications WHERE id = '" + id + "'");
+    CHECK(key_id == crypto::data_key_id);
     const crypto::pan_cipher cipher{crypto::parse_encryption_keys(encryption_keys)};
-    CHECK(cipher.decrypt(key_id, sealed, api::applicant_name_aad(id)) == name);
-    CHECK_FALSE(cipher.decrypt(key_id, sealed, id).has_value());
+    const auto key = unwrap_data_key(f.conninfo(), cipher, id);
+    REQUIRE(key.has_value());
+    CHECK(key->decrypt(sealed, api::applicant_name_aad(id)) == name);
+    CHECK_FALSE(key->decrypt(sealed, id).has_value());
+    for (const auto& k : crypto::parse_encryption_keys(encryption_keys)) {
+        CHECK_FALSE(cipher.decrypt(k.id, sealed, api::applicant_name_aad(id)).has_value());
+        CHECK_FALSE(cipher.decrypt(k.id, sealed, id).has_value());
+    }
+}
+
+TEST_CASE(
+    "integration: the PAN is sealed under the application's data key in the table and the submitted event",
+    "[integration][pg]") {
+    std::string encryption_keys;
+    service_fixture f{[&](app::service_config& c) { encryption_keys = c.encryption_keys; }};
+    const std::string pan = unique_pan();
+    const std::string id = f.submit_ok(pan, "90000", "500000");
+    f.wait_final(id);  // the credit module opened it through the data key
+    CHECK(sql_count(f.conninfo(),
+                    "SELECT count(*) FROM credit_reports WHERE application_id = '" + id + "'") == 1);
+
+    const crypto::pan_cipher cipher{crypto::parse_encryption_keys(encryption_keys)};
+    const auto key = unwrap_data_key(f.conninfo(), cipher, id);
+    REQUIRE(key.has_value());
+    const std::string stored =
+        sql_value(f.conninfo(), "SELECT pan_ciphertext FROM applications WHERE id = '" + id + "'");
+    CHECK(sql_value(f.conninfo(), "SELECT pan_key_id FROM applications WHERE id = '" + id + "'") ==
+          crypto::data_key_id);
+    CHECK(key->decrypt(stored, id) == pan);
+
+    // The event carries the data key's ciphertext and key id only: no master key opens it.
+    const auto event = boost::json::parse(
+        sql_value(f.conninfo(), "SELECT payload FROM outbox_events WHERE aggregate_key = '" + id +
+                                    "' AND event_type = 'loan_application_submitted'"));
+    const std::string in_event{event.at("pan_number_encrypted").as_string()};
+    CHECK(event.at("pan_key_id").as_string() == crypto::data_key_id);
+    CHECK(key->decrypt(in_event, id) == pan);
+    for (const auto& k : crypto::parse_encryption_keys(encryption_keys))
+        CHECK_FALSE(cipher.decrypt(k.id, in_event, id).has_value());
+    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM data_keys WHERE application_id = '" + id + "'") == 1);
+}
+
+TEST_CASE("integration: prequal rewrap moves every data key to a new master key and the old key can then go",
+          "[integration][pg]") {
+    std::string old_keys;
+    service_fixture f{[&](app::service_config& c) { old_keys = c.encryption_keys; }};
+    std::vector<std::string> ids;
+    std::vector<std::string> pans;
+    for (int i = 0; i < 5; ++i) {
+        pans.push_back(unique_pan());
+        ids.push_back(f.submit_ok(pans.back(), "90000", "500000"));
+    }
+    for (const auto& id : ids) f.wait_final(id);
+
+    const crypto::encryption_key fresh{"knew", crypto::random_bytes(32)};
+    const std::string rotated = crypto::format_encryption_key(fresh) + "," + old_keys;
+    auto rewrap = [&](const std::string& keys) {
+        app::command_line cl;
+        cl.command = "rewrap";
+        cl.config.database_url = f.conninfo();
+        cl.config.encryption_keys = keys;
+        std::ostringstream out, err;
+        const int code = app::run_rewrap_command(cl, core::logger{"test", core::log_level::error}, out, err);
+        return std::tuple{code, out.str(), err.str()};
+    };
+    const auto [code, out, err] = rewrap(rotated);
+    INFO(out << err);
+    CHECK(code == 0);
+    CHECK(out == "rewrapped 5 data keys under knew\n");
+    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM data_keys WHERE master_key_id <> 'knew'") == 0);
+    CHECK(std::get<1>(rewrap(rotated)) == "rewrapped 0 data keys under knew\n");  // nothing left
+
+    // Only the new key: every PAN still opens.
+    const crypto::pan_cipher only_new{{crypto::encryption_key{fresh.id, fresh.key}}};
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto key = unwrap_data_key(f.conninfo(), only_new, ids[i]);
+        REQUIRE(key.has_value());
+        CHECK(key->decrypt(sql_value(f.conninfo(),
+                                     "SELECT pan_ciphertext FROM applications WHERE id = '" + ids[i] + "'"),
+                           ids[i]) == pans[i]);
+    }
+
+    // A ring without the key that wraps them: nothing is changed, and the command says so.
+    const auto [lost_code, lost_out, lost_err] = rewrap(old_keys);
+    CHECK(lost_code == 1);
+    CHECK(lost_out.find("rewrapped 0 data keys") == 0);
+    CHECK(lost_err.find("5 data keys could not be opened") != std::string::npos);
+    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM data_keys WHERE master_key_id <> 'knew'") == 0);
 }
 
 TEST_CASE("integration: applicant names stored in clear before migration 003 are sealed once",
@@ -158,4 +238,39 @@ TEST_CASE("integration: the api module's run() seals legacy names itself and log
     CHECK(failed_log->lines[0].find(
               R"("message":"sealing applicant names stored in clear failed; the next start retries")") !=
           std::string::npos);
+}
+
+TEST_CASE("integration: an application sealed under the master key before migration 010 is still decided",
+          "[integration][pg]") {
+    std::string encryption_keys;
+    service_fixture f{[&](app::service_config& c) { encryption_keys = c.encryption_keys; }};
+    const crypto::pan_cipher cipher{crypto::parse_encryption_keys(encryption_keys)};
+    const std::string id = core::new_uuid();
+    const std::string pan = "ABCDE1234F";  // the reference PAN: CIBIL 790
+    const crypto::sealed legacy = cipher.encrypt(pan, id);
+    sql_value(
+        f.conninfo(),
+        "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, monthly_income, "
+        "loan_amount, client) VALUES ('" +
+            id + "', 'legacy-" + id + "', '" + legacy.ciphertext_b64 + "', '" + legacy.key_id +
+            "', 'XXXXXX234F', 120000, 500000, 'anonymous')");
+    const std::string payload = "{\"message_id\":\"" + core::new_uuid() +
+                                "\",\"message_version\":1,\"event_type\":\"loan_application_submitted\","
+                                "\"occurred_at\":\"2026-11-21T10:00:00.123Z\",\"application_id\":\"" +
+                                id + "\",\"request_id\":\"legacy\",\"pan_number_encrypted\":\"" +
+                                legacy.ciphertext_b64 + "\",\"pan_key_id\":\"" + legacy.key_id +
+                                "\",\"monthly_income_inr\":\"120000.00\",\"loan_amount_inr\":\"500000.00\","
+                                "\"loan_type\":null}";
+    sql_value(f.conninfo(),
+              "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, request_id, payload) "
+              "SELECT (p::json->>'message_id')::uuid, '" +
+                  id +
+                  "', 'loan_applications_submitted', 'loan_application_submitted', 'legacy', p FROM "
+                  "(VALUES ('" +
+                  payload + "')) v(p)");
+    const auto decided = f.wait_final(id);
+    CHECK(decided.at("cibil_score").as_int64() > 780);
+    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM audit_log WHERE application_id = '" + id +
+                                      "' AND action = 'PAN_DECRYPTED' AND detail->>'key_id' = '" +
+                                      legacy.key_id + "'") == 1);
 }

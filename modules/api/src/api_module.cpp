@@ -55,6 +55,9 @@ void api_module::register_routes(http::router& router) {
     router.add(
         "GET", "/applications/{application_id}/status", [this](http::request& r) { return status(r); },
         std::string{access::scope_applications_read});
+    router.add(
+        "DELETE", "/applications/{application_id}/personal-data",
+        [this](http::request& r) { return erase(r); }, std::string{access::scope_personal_data_erase});
 }
 
 boost::asio::awaitable<void> api_module::run() {

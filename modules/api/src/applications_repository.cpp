@@ -24,7 +24,9 @@ pg::params submit_params(const new_application& a) {
                       a.topic,
                       a.event_payload,
                       a.name ? pg::param{a.name->key_id} : pg::param{},
-                      a.client};
+                      a.client,
+                      a.data_key.master_key_id,
+                      a.data_key.wrapped_b64};
 }
 
 }  // namespace

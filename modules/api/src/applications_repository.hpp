@@ -5,6 +5,7 @@
 
 #include "queries.hpp"
 
+#include <prequal/crypto/data_key.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/pg/pool.hpp>
 
@@ -22,8 +23,9 @@ namespace prequal::api::detail {
 /// A validated, sealed submission as it is stored, with the outbox event that announces it.
 struct new_application {
     std::string id;
-    std::string pan_hmac;  // keyed digest: the duplicate rule's claim key
-    crypto::sealed pan;
+    std::string pan_hmac;          // keyed digest: the duplicate rule's claim key
+    crypto::wrapped_key data_key;  // the application's data key, sealed under the first master key
+    crypto::sealed pan;            // under the data key, like the name
     std::string pan_masked;
     std::optional<crypto::sealed> name;  // nullopt when the request carried no name
     std::string monthly_income;          // exact decimal text
@@ -64,8 +66,8 @@ public:
     explicit applications_repository(pg::pool& pool) : pool_{pool} {}
 
     /// Stores `a` in one statement and one transaction: the PAN's claim (only if free, expired or held by a
-    /// REJECTED application), the application, its audit rows and its outbox event. Returns stored or
-    /// duplicate_pan.
+    /// REJECTED application), the application, its wrapped data key, its audit rows and its outbox event.
+    /// Returns stored or duplicate_pan.
     boost::asio::awaitable<store_outcome> store(const new_application& a);
 
     /// As store(), but first claims `key` of client `a.client` for `request_hash` in the same transaction,

@@ -64,6 +64,29 @@ const std::string& openapi_document() {
         }
       }
     },
+    "/applications/{application_id}/personal-data": {
+      "delete": {
+        "operationId": "eraseApplicationPersonalData",
+        "summary": "Erase the applicant's personal data",
+        "description": "Needs an API key with the scope personal-data:erase when authentication is on. Cryptographic erasure: the application's own data key is destroyed, so no copy of its PAN or name (table, backup, retained message) can be decrypted any more; the masked PAN becomes null, the decision stays. Repeating it is 200 again; before the decision it is 409 APPLICATION_PENDING. Another client's application is 404, exactly like an unknown id.",
+        "security": [{"bearerAuth": ["personal-data:erase"]}],
+        "parameters": [{"name": "application_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+        "responses": {
+          "200": {"description": "Erased (now or before): the status body, personal_data ERASED",
+                  "headers": {"RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                              "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                              "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "422": {"$ref": "#/components/responses/Error"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/health": {"get": {"operationId": "getHealth", "summary": "Liveness", "security": [],
                         "responses": {"200": {"description": "The process runs",
                                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
@@ -119,18 +142,19 @@ const std::string& openapi_document() {
                    "properties": {"application_id": {"type": "string", "format": "uuid"}, "status": {"type": "string", "enum": ["PENDING"]}}},
       "Status": {
         "type": "object",
-        "required": ["application_id", "status", "cibil_score", "pan_number_masked", "decision_reason", "max_approved_amount_inr", "reason_codes", "ruleset_version", "created_at", "updated_at"],
+        "required": ["application_id", "status", "cibil_score", "pan_number_masked", "decision_reason", "max_approved_amount_inr", "reason_codes", "ruleset_version", "personal_data", "created_at", "updated_at"],
         "properties": {
           "application_id": {"type": "string", "format": "uuid"},
           "status": {"type": "string", "enum": ["PENDING", "PRE_APPROVED", "REJECTED", "MANUAL_REVIEW"]},
           "cibil_score": {"type": "integer", "nullable": true, "minimum": 300, "maximum": 900},
-          "pan_number_masked": {"type": "string", "example": "XXXXXX234F"},
+          "pan_number_masked": {"type": "string", "nullable": true, "description": "null once the personal data is erased", "example": "XXXXXX234F"},
           "decision_reason": {"type": "string", "nullable": true},
           "max_approved_amount_inr": {"type": "string", "nullable": true, "example": "5760000.00"},
           "reason_codes": {"type": "array", "nullable": true, "description": "Why, machine-readable, in order; null while PENDING",
                            "items": {"type": "string", "enum": ["SCORE_BELOW_650", "SCORE_AT_LEAST_650", "INCOME_ABOVE_LOAN_OVER_48", "INCOME_NOT_ABOVE_LOAN_OVER_48"]},
                            "example": ["SCORE_AT_LEAST_650", "INCOME_ABOVE_LOAN_OVER_48"]},
           "ruleset_version": {"type": "string", "nullable": true, "description": "The rules that decided; null while PENDING", "example": "2026-12-04.1"},
+          "personal_data": {"type": "string", "enum": ["PRESENT", "ERASED"]},
           "created_at": {"type": "string", "format": "date-time"},
           "updated_at": {"type": "string", "format": "date-time"}
         }

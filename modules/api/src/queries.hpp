@@ -15,11 +15,12 @@ namespace prequal::api::queries {
 
 // The whole submission in one statement (one round trip, one transaction): take the PAN's claim — only
 // if free, expired (24 h) or held by a REJECTED application; concurrent claims of one PAN serialize on the
-// primary key — then insert the application, its audit rows and its outbox event (the platform's
-// PREQUAL_OUTBOX_INSERT).
+// primary key — then insert the application, its wrapped data key, its audit rows and its outbox event (the
+// platform's PREQUAL_OUTBOX_INSERT).
 // No row back = duplicate.
 // $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 sealed name, $7 income, $8 loan, $9 loan type,
-// $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id, $15 the owning client.
+// $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id, $15 the owning client,
+// $16 the master key id wrapping the data key, $17 the wrapped data key (the only copy of the data key).
 inline constexpr pg::statement submit{
     "api_submit",
     "WITH claim AS ("
@@ -37,6 +38,8 @@ inline constexpr pg::statement submit{
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT id, 'PAN_ENCRYPTED', 'api', $10, jsonb_build_object('key_id', $4::text) FROM app "
     "  UNION ALL SELECT id, 'APPLICATION_SUBMITTED', 'api', $10, NULL FROM app), "
+    "dk AS (INSERT INTO data_keys (application_id, master_key_id, wrapped_key) SELECT id, $16, $17 FROM "
+    "app), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
     "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
     "  FROM app) "
@@ -67,6 +70,7 @@ struct idempotency_key_row {
 inline constexpr pg::statement status{
     "api_status",
     "WITH a AS (SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
+    "  CASE WHEN personal_data_erased_at IS NULL THEN 'PRESENT' ELSE 'ERASED' END AS personal_data, "
     "  array_to_json(reason_codes)::text AS reason_codes, ruleset_version, "
     "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, "
     "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at "
@@ -78,12 +82,13 @@ struct status_row {
     std::string id;
     std::string status;
     std::optional<std::int64_t> cibil_score;
-    std::string pan_masked;
+    std::optional<std::string> pan_masked;  // null once the personal data is erased
     std::optional<std::string> decision_reason;
     std::optional<std::string> max_approved_amount;  // exact decimal text
     std::optional<std::string> reason_codes;         // JSON array text, e.g. ["SCORE_BELOW_650"]
     std::optional<std::string> ruleset_version;
-    std::string created_at;  // UTC ISO-8601 with milliseconds
+    std::string personal_data;  // PRESENT | ERASED
+    std::string created_at;     // UTC ISO-8601 with milliseconds
     std::string updated_at;
     static constexpr auto columns =
         std::tuple{pg::col("id", &status_row::id),
@@ -94,6 +99,7 @@ struct status_row {
                    pg::col("max_approved_amount", &status_row::max_approved_amount),
                    pg::col("reason_codes", &status_row::reason_codes),
                    pg::col("ruleset_version", &status_row::ruleset_version),
+                   pg::col("personal_data", &status_row::personal_data),
                    pg::col("created_at", &status_row::created_at),
                    pg::col("updated_at", &status_row::updated_at)};
 };

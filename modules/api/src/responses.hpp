@@ -1,6 +1,8 @@
 // Shared response builders of the API module.
 #pragma once
 
+#include "queries.hpp"
+
 #include <prequal/access/auth_mode.hpp>
 #include <prequal/http/errors.hpp>
 #include <prequal/http/message.hpp>
@@ -40,6 +42,9 @@ inline http::response accepted(const std::string& application_id) {
     r.set_header("Location", "/applications/" + application_id + "/status");
     return r;
 }
+
+/// The 200 status body of an application (GET .../status, DELETE .../personal-data).
+http::response status_response(const queries::status_row& a);
 
 /// 503 for a database that is unreachable (connection failures, pool exhaustion, timeouts).
 http::response database_unavailable(const http::request& req);

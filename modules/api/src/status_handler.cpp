@@ -24,23 +24,28 @@ json::value nullable(const std::optional<std::string>& text) {
     return text ? json::value(*text) : json::value(nullptr);
 }
 
-http::response status_body(const detail::application_status& a) {
+}  // namespace
+
+namespace detail {
+
+http::response status_response(const application_status& a) {
     json::object body;
     body["application_id"] = a.id;
     body["status"] = a.status;
     body["cibil_score"] = a.cibil_score ? json::value(*a.cibil_score) : json::value(nullptr);
-    body["pan_number_masked"] = a.pan_masked;
+    body["pan_number_masked"] = nullable(a.pan_masked);
     body["decision_reason"] = nullable(a.decision_reason);
     body["max_approved_amount_inr"] = nullable(a.max_approved_amount);
     // The database wrote this text from a text[] (array_to_json): it parses.
     body["reason_codes"] = a.reason_codes ? json::parse(*a.reason_codes) : json::value(nullptr);
     body["ruleset_version"] = nullable(a.ruleset_version);
+    body["personal_data"] = a.personal_data;
     body["created_at"] = a.created_at;
     body["updated_at"] = a.updated_at;
-    return detail::json_response(200, json::serialize(body));
+    return json_response(200, json::serialize(body));
 }
 
-}  // namespace
+}  // namespace detail
 
 boost::asio::awaitable<http::response> api_module::status(http::request& req) {
     const std::string id{req.path_param("application_id")};
@@ -71,7 +76,7 @@ boost::asio::awaitable<http::response> api_module::status(http::request& req) {
         if (!found) co_return detail::error(req, 404, "NOT_FOUND", "no application with this id");
         if (!waiter || found->status != "PENDING" || waiter->released() ||
             std::chrono::steady_clock::now() >= deadline)
-            co_return status_body(*found);
+            co_return detail::status_response(*found);
         // No connection is held here (the read returned it to the pool): only a timer waits.
         co_await waiter->wait_until(deadline);
     }

@@ -8,6 +8,7 @@
 #include <prequal/bus/envelope.hpp>
 #include <prequal/core/clock.hpp>
 #include <prequal/core/ids.hpp>
+#include <prequal/crypto/data_key.hpp>
 #include <prequal/crypto/keys.hpp>
 #include <prequal/events/topics.hpp>
 #include <prequal/pg/error.hpp>
@@ -51,13 +52,16 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     const auto& app = std::get<application_request>(checked);
     const std::string* idem_key = req.header("Idempotency-Key");
 
-    // Sealed before the database sees anything: the PAN and the name are stored only encrypted.
+    // Sealed before the database sees anything: the PAN and the name are stored (and published) only
+    // encrypted, under a data key of this application's own that only the database keeps, wrapped under the
+    // master key, so destroying that one row erases every copy (docs/pan-protection.md).
     detail::new_application row;
     row.id = core::new_uuid();
     row.message_id = core::new_uuid();
-    row.pan = deps_.cipher.encrypt(app.pan_number, row.id);
-    if (!app.applicant_name.empty())
-        row.name = deps_.cipher.encrypt(app.applicant_name, applicant_name_aad(row.id));
+    const crypto::data_key key = crypto::data_key::generate();
+    row.data_key = key.wrap(deps_.cipher, crypto::data_key_aad(row.id));
+    row.pan = key.encrypt(app.pan_number, row.id);
+    if (!app.applicant_name.empty()) row.name = key.encrypt(app.applicant_name, applicant_name_aad(row.id));
     row.pan_hmac = deps_.index.digest_hex(app.pan_number);
     row.pan_masked = mask_pan(app.pan_number);
     row.monthly_income = app.monthly_income.to_string();

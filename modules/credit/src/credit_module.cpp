@@ -1,4 +1,5 @@
-// Credit module handler: decode → decrypt → score → one-statement transaction → wake the publisher.
+// Credit module handler: decode → unwrap the data key (read in the transaction) → decrypt → score → record
+// the report in that transaction → wake the publisher.
 #include "queries.hpp"
 
 #include <prequal/bus/envelope.hpp>
@@ -6,6 +7,7 @@
 #include <prequal/core/ids.hpp>
 #include <prequal/credit/credit_module.hpp>
 #include <prequal/credit/score.hpp>
+#include <prequal/crypto/data_key.hpp>
 #include <prequal/events/topics.hpp>
 #include <prequal/outbox/outage_guard.hpp>
 
@@ -42,25 +44,62 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
         bus::require_money(in.body, "loan_amount_inr", core::money::from_paise(1), bus::max_amount);
     const std::string loan_type = bus::optional_string(in.body, "loan_type");
 
-    const auto pan = cipher_.decrypt(key_id, sealed, in.application_id);
-    if (!pan) throw bus::poison_message("pan_number_encrypted failed authentication or its key is unknown");
-    const int score = compute_score(*pan, income, loan_type, in.application_id);
+    // The report and its event, once the score is known.
+    const auto record_args = [&](int score, const std::string& report_id) {
+        const std::string occurred_at = core::now_utc_millis();
+        const bus::outgoing_envelope envelope{report_id, events::credit_report_generated, occurred_at,
+                                              in.application_id, in.request_id};
+        json::object fields;
+        fields["cibil_score"] = score;
+        fields["monthly_income_inr"] = income.to_string();
+        fields["loan_amount_inr"] = loan.to_string();
+        fields["loan_type"] = loan_type.empty() ? json::value(nullptr) : json::value(loan_type);
+        return pg::args(options_.group, in.message_id, in.application_id, score, report_id,
+                        options_.output_topic, bus::encode_envelope(envelope, fields), in.request_id, key_id);
+    };
 
-    const std::string report_id = core::new_uuid();
-    const std::string occurred_at = core::now_utc_millis();
-    const bus::outgoing_envelope envelope{report_id, events::credit_report_generated, occurred_at,
-                                          in.application_id, in.request_id};
-    json::object fields;
-    fields["cibil_score"] = score;
-    fields["monthly_income_inr"] = income.to_string();
-    fields["loan_amount_inr"] = loan.to_string();
-    fields["loan_type"] = loan_type.empty() ? json::value(nullptr) : json::value(loan_type);
-    const std::string payload = bus::encode_envelope(envelope, fields);
+    pg::result recorded;
+    if (key_id != crypto::data_key_id) {
+        // Legacy: sealed directly under a master key before migration 010 (docs/pan-protection.md).
+        const auto pan = cipher_.decrypt(key_id, sealed, in.application_id);
+        if (!pan)
+            throw bus::poison_message("pan_number_encrypted failed authentication or its key is unknown");
+        const int score = compute_score(*pan, income, loan_type, in.application_id);
+        recorded = co_await pool_.execute(queries::record_report, record_args(score, core::new_uuid()));
+    } else {
+        // Sealed under the application's data key, which only the database holds (wrapped): read it in the
+        // transaction that records the report.
+        auto conn = co_await pool_.acquire();
+        pg::steps open{{pg::begin, {}},
+                       {queries::data_key, pg::args(in.application_id, options_.group, in.message_id)}};
+        auto opened = co_await conn->pipeline(std::move(open));
+        const auto key_row = opened[1].one_as<queries::data_key_row>();
+        if (key_row.processed) {  // a redelivery; its data key may since have been erased
+            co_await conn->execute(pg::rollback);
+            duplicates_.inc();
+            log_.debug("duplicate message skipped", {{"message_id", in.message_id}});
+            co_return;
+        }
+        std::optional<std::string> pan;
+        if (key_row.master_key_id && key_row.wrapped_key) {
+            const auto key = crypto::data_key::unwrap(
+                cipher_, crypto::wrapped_key{*key_row.master_key_id, *key_row.wrapped_key},
+                crypto::data_key_aad(in.application_id));
+            if (key) pan = key->decrypt(sealed, in.application_id);
+        }
+        if (!pan) {
+            co_await conn->execute(pg::rollback);
+            throw bus::poison_message(
+                "pan_number_encrypted: no data key for the application, its master key is unknown, or "
+                "authentication failed");
+        }
+        const int score = compute_score(*pan, income, loan_type, in.application_id);
+        pg::steps record{{queries::record_report, record_args(score, core::new_uuid())}, {pg::commit, {}}};
+        auto done = co_await conn->pipeline(std::move(record));
+        recorded = std::move(done[0]);
+    }
 
-    auto r = co_await pool_.execute(
-        queries::record_report, pg::args(options_.group, in.message_id, in.application_id, score, report_id,
-                                         options_.output_topic, payload, in.request_id, key_id));
-    const auto outcome = r.one_as<queries::record_report_row>();
+    const auto outcome = recorded.one_as<queries::record_report_row>();
     if (outcome.recorded == 0) {
         duplicates_.inc();
         log_.debug("duplicate message skipped", {{"message_id", in.message_id}});

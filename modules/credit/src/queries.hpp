@@ -6,6 +6,8 @@
 #include <prequal/pg/statement.hpp>
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <tuple>
 
 namespace prequal::credit::queries {
@@ -28,6 +30,23 @@ inline constexpr pg::statement record_report{
     "  UNION ALL SELECT application_id, 'CREDIT_REPORT_GENERATED', 'credit', $8, "
     "  jsonb_build_object('cibil_score', $4::int) FROM cr) "
     "SELECT (SELECT count(*) FROM pm) AS recorded, (SELECT count(*) FROM ob) AS enqueued"};
+
+// The application's wrapped data key, read in the handler's transaction before record_report, and whether
+// the message was already processed (then the key may be gone: erased after the decision). Always one row.
+// $1 application id, $2 group, $3 message id.
+inline constexpr pg::statement data_key{
+    "credit_data_key",
+    "SELECT dk.master_key_id, dk.wrapped_key, EXISTS (SELECT 1 FROM processed_messages p "
+    "  WHERE p.consumer_group = $2 AND p.message_id = $3::uuid) AS processed "
+    "FROM (VALUES (1)) one LEFT JOIN data_keys dk ON dk.application_id = $1::uuid"};
+struct data_key_row {
+    std::optional<std::string> master_key_id;  // both null: no data key (erased, or an unknown application)
+    std::optional<std::string> wrapped_key;
+    bool processed = false;
+    static constexpr auto columns = std::tuple{pg::col("master_key_id", &data_key_row::master_key_id),
+                                               pg::col("wrapped_key", &data_key_row::wrapped_key),
+                                               pg::col("processed", &data_key_row::processed)};
+};
 
 // record_report's one row: recorded = 0 means a duplicate message; enqueued = 0 means the application
 // already had its report (nothing new to publish).

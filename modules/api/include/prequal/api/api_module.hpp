@@ -1,6 +1,7 @@
-// The API module: the contract's application routes (submit, status) and the sealing of applicant names
-// stored in clear by old versions. Handlers are request → response coroutines, so most of them are testable
-// without a socket. The operational routes (/health, /ready, /metrics, /openapi.json) are the platform's.
+// The API module: the contract's application routes (submit, status, erasure) and the sealing of applicant
+// names stored in clear by old versions. Handlers are request → response coroutines, so most of them are
+// testable without a socket. The operational routes (/health, /ready, /metrics, /openapi.json) are the
+// platform's.
 #pragma once
 
 #include <prequal/api/admission_control.hpp>
@@ -48,8 +49,8 @@ public:
     api_module(api_dependencies deps, api_options options = {});
     ~api_module();
 
-    /// Adds POST /applications and GET /applications/{application_id}/status. The module must outlive the
-    /// router.
+    /// Adds POST /applications, GET /applications/{application_id}/status and DELETE
+    /// /applications/{application_id}/personal-data. The module must outlive the router.
     void register_routes(http::router& router);
 
     /// The module's background work, run beside the routes while the process serves: seals the applicant
@@ -64,6 +65,7 @@ public:
 
     boost::asio::awaitable<http::response> submit(http::request& req);
     boost::asio::awaitable<http::response> status(http::request& req);
+    boost::asio::awaitable<http::response> erase(http::request& req);
 
     /// Seals applicant names stored in clear by versions before migration 003: `batch` rows per
     /// transaction (FOR UPDATE SKIP LOCKED, so replicas share the work) until none is left or the process

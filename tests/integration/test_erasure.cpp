@@ -4,9 +4,11 @@
 #include "personal_data_support.hpp"
 #include "server_process.hpp"
 #include "service_fixture.hpp"
+#include "support/service_test_access.hpp"
 
 #include <prequal/access/auth_mode.hpp>
 #include <prequal/api/api_module.hpp>
+#include <prequal/bus/message.hpp>
 #include <prequal/crypto/data_key.hpp>
 #include <prequal/crypto/keys.hpp>
 
@@ -14,7 +16,9 @@
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace prequal;
@@ -116,6 +120,30 @@ TEST_CASE(
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM data_keys WHERE application_id = '" + id + "'") == 0);
     CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM pan_claims WHERE application_id = '" + id + "'") ==
           0);
+
+    // A redelivery of the erased application's submitted event finds no data key: skipped as the duplicate it
+    // is, not dead-lettered.
+    {
+        bus::message m;
+        m.topic = "loan_applications_submitted";
+        m.key = id;
+        m.payload = sql_value(f.conninfo(), "SELECT payload FROM outbox_events WHERE aggregate_key = '" + id +
+                                                "' AND event_type = 'loan_application_submitted'");
+        m.headers = {{"message_id", sql_value(f.conninfo(),
+                                              "SELECT message_id FROM outbox_events WHERE "
+                                              "aggregate_key = '" +
+                                                  id + "' AND event_type = 'loan_application_submitted'")}};
+        service_test_access::inject(f.service(), std::move(m));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+        std::string metrics;
+        while (std::chrono::steady_clock::now() < deadline &&
+               metrics.find("consumer_duplicates_skipped_total{group=\"credit\"} 1") == std::string::npos) {
+            metrics = http_request(f.port(), "GET", "/metrics").body;
+            std::this_thread::sleep_for(std::chrono::milliseconds{20});
+        }
+        CHECK(metrics.find("consumer_duplicates_skipped_total{group=\"credit\"} 1") != std::string::npos);
+        CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM dead_letters") == 0);
+    }
 
     // An approved applicant's claim still blocks after erasure (24 h), so the duplicate rule holds.
     REQUIRE(erase(f.port(), approved).status == 200);

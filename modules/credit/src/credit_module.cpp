@@ -74,7 +74,9 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
                        {queries::data_key, pg::args(in.application_id, options_.group, in.message_id)}};
         auto opened = co_await conn->pipeline(std::move(open));
         const auto key_row = opened[1].one_as<queries::data_key_row>();
-        if (key_row.processed) {  // a redelivery; its data key may since have been erased
+        // A redelivery whose data key has since been erased: nothing to decrypt, nothing to do. (Any other
+        // redelivery goes the usual way: decrypted and audited, then skipped by the inbox.)
+        if (key_row.processed && !key_row.wrapped_key) {
             co_await conn->execute(pg::rollback);
             duplicates_.inc();
             log_.debug("duplicate message skipped", {{"message_id", in.message_id}});

@@ -32,7 +32,7 @@ inline constexpr pg::statement record_report{
     "SELECT (SELECT count(*) FROM pm) AS recorded, (SELECT count(*) FROM ob) AS enqueued"};
 
 // The application's wrapped data key, read in the handler's transaction before record_report, and whether
-// the message was already processed (then the key may be gone: erased after the decision). Always one row.
+// the message was already processed (a redelivery after erasure finds no key). Always one row.
 // $1 application id, $2 group, $3 message id.
 inline constexpr pg::statement data_key{
     "credit_data_key",

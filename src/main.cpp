@@ -3,6 +3,7 @@
 #include "config.hpp"
 #include "ops_commands.hpp"
 #include "service.hpp"
+#include "webhook_command.hpp"
 
 #include <prequal/core/logger.hpp>
 #include <prequal/crypto/keys.hpp>
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
         if (cl.command == "migrate") return app::run_migrate(cl.config, log);
         if (cl.command == "dlq" || cl.command == "outbox") return app::run_ops_command(cl, log);
         if (cl.command == "apikey") return app::run_apikey_command(cl, log);
+        if (cl.command == "webhook") return app::run_webhook_command(cl, log);
         if (cl.command != "serve") {
             std::fprintf(stderr, "prequal: unknown command '%s' (try prequal --help)\n", cl.command.c_str());
             return 2;

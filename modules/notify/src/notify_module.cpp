@@ -65,4 +65,11 @@ void notify_module::wake() { impl_->dispatcher->wake(); }
 
 void notify_module::stop() { impl_->dispatcher->stop(); }
 
+asio::awaitable<std::int64_t> requeue_unconsumed(pg::pool& pool, std::string group, std::string topic,
+                                                 std::chrono::milliseconds max_age) {
+    auto a = pg::args(group, topic, static_cast<std::int64_t>(max_age.count()));
+    auto r = co_await pool.execute(queries::requeue_unconsumed, std::move(a));
+    co_return r.affected_rows();
+}
+
 }  // namespace prequal::notify

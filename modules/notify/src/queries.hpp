@@ -122,6 +122,14 @@ inline constexpr pg::statement release{
     "UPDATE webhook_deliveries SET claimed_until = NULL WHERE id = $1::bigint "
     "AND claimed_until = $2::timestamptz"};
 
+// Memory bus start-up: decided events published within the last $3 ms that group $1 never recorded
+// (lost from the previous process's memory queue) are published again. $2 topic.
+inline constexpr pg::statement requeue_unconsumed{
+    "",
+    "UPDATE outbox_events e SET published_at = NULL WHERE e.topic = $2 AND e.published_at IS NOT NULL "
+    "AND e.created_at > now() - $3::bigint * interval '1 millisecond' AND NOT EXISTS (SELECT 1 FROM "
+    "processed_messages p WHERE p.consumer_group = $1 AND p.message_id = e.message_id)"};
+
 // Age in seconds of the oldest live delivery, 0 when none.
 inline constexpr pg::statement oldest_live{
     "notify_oldest_live",

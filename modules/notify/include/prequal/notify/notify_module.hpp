@@ -67,4 +67,10 @@ private:
     std::shared_ptr<impl> impl_;
 };
 
+/// Memory bus only, at start-up: marks for publishing again the decided events of the last `max_age` that
+/// consumer group `group` never recorded (the previous process died with them queued in memory), so no
+/// webhook is lost to a crash. Returns how many. Throws pg::error.
+boost::asio::awaitable<std::int64_t> requeue_unconsumed(pg::pool& pool, std::string group, std::string topic,
+                                                        std::chrono::milliseconds max_age);
+
 }  // namespace prequal::notify

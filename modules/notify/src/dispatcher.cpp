@@ -89,7 +89,8 @@ dispatcher::job dispatcher::prepare(queries::claimed_row row) const {
         return j;
     }
     j.url = std::get<webhook::url>(std::move(parsed));
-    j.host = j.url->host;
+    // A receiver is its host and port: two services on one machine have separate slots.
+    j.host = j.url->host + ":" + std::to_string(j.url->port);
     auto current = open_secret(cipher_, row.client, *row.secret_key_id, *row.secret_ciphertext);
     if (!current) {
         j.url.reset();

@@ -1,6 +1,7 @@
 // Bounded concurrency of webhook attempts: at most `total` at once, and at most `per_host` to one receiver
-// host, so a receiver that hangs holds only its own slots (each for at most one attempt's deadline) while
-// deliveries to every other host keep flowing. Not thread-safe: one dispatcher, one io thread.
+// (host and port), so a receiver that hangs holds only its own slots (each for at most one attempt's
+// deadline) while deliveries to every other host keep flowing. Not thread-safe: one dispatcher, one io
+// thread.
 #pragma once
 
 #include <cstddef>

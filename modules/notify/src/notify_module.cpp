@@ -23,13 +23,16 @@ struct notify_module::impl {
 };
 
 notify_module::notify_module(asio::any_io_executor ex, pg::pool& pool, const crypto::pan_cipher& cipher,
-                             core::logger log, core::metrics_registry& metrics, notify_options options)
-    : impl_{std::make_shared<impl>(impl{
-          pool, log, options,
-          std::make_shared<detail::dispatcher>(ex, pool, cipher, log.child("dispatcher"), metrics, options),
-          metrics.get_counter("webhook_deliveries_queued_total", "Decision events queued for a webhook"),
-          metrics.get_counter("consumer_duplicates_skipped_total", "Redelivered messages skipped",
-                              {{"group", options.group}})})} {}
+                             core::logger log, core::metrics_registry& metrics, notify_options options) {
+    auto dispatcher =
+        std::make_shared<detail::dispatcher>(ex, pool, cipher, log.child("dispatcher"), metrics, options);
+    auto& queued =
+        metrics.get_counter("webhook_deliveries_queued_total", "Decision events queued for a webhook");
+    auto& duplicates = metrics.get_counter("consumer_duplicates_skipped_total",
+                                           "Redelivered messages skipped", {{"group", options.group}});
+    impl_ = std::make_shared<impl>(
+        impl{pool, std::move(log), std::move(options), std::move(dispatcher), queued, duplicates});
+}
 
 notify_module::~notify_module() = default;
 

@@ -29,11 +29,11 @@ struct notify_options {
     std::chrono::milliseconds max_age{std::chrono::hours{24}};  // retried until then, then dead-lettered
     webhook::destination_rules rules;                           // serve --webhook-allow-private
     std::size_t max_in_flight = 64;                             // attempts at once, all receivers
-    std::size_t per_host = 4;                                   // attempts at once to one receiver host
-    std::size_t claim_batch = 32;                               // deliveries claimed per statement
-    std::chrono::milliseconds attempt_deadline{10000};          // one attempt, resolve to response
-    std::chrono::milliseconds lease{30000};                     // a claim's hold on a row (> deadline)
-    std::chrono::milliseconds poll_interval{1000};              // look for due retries at least this often
+    std::size_t per_host = 8;                           // attempts at once to one receiver (host:port)
+    std::size_t claim_batch = 32;                       // deliveries claimed per statement
+    std::chrono::milliseconds attempt_deadline{10000};  // one attempt, resolve to response
+    std::chrono::milliseconds lease{30000};             // a claim's hold on a row (> deadline)
+    std::chrono::milliseconds poll_interval{1000};      // look for due retries at least this often
     std::string listen_conninfo;  // LISTEN for new deliveries from other replicas; empty: in-process only
 };
 

@@ -221,9 +221,10 @@ asio::awaitable<void> service::impl::serve() {
         decision->subscribe(*bus);
     }
     if (config.run_notify) co_await set_up_notify(ex);
-    std::vector<std::string> consumed{config.submitted_topic, config.credit_topic};
-    if (config.run_notify) consumed.push_back(config.decided_topic);
-    outbox::record_dead_letters(*bus, *pool, consumed, "dead-letter-recorder", log.child("dlq"));
+    // Not the decided topic's dead letters: Kafka deployments have no loan_applications_decided_dlq topic
+    // yet.
+    outbox::record_dead_letters(*bus, *pool, {config.submitted_topic, config.credit_topic},
+                                "dead-letter-recorder", log.child("dlq"));
 
     operational = std::make_unique<operational_routes>(
         operational_dependencies{*pool, metrics, [b = bus.get()] { return b->healthy(); },

@@ -160,7 +160,14 @@ asio::awaitable<void> dispatcher::attempt(job j) {
         std::vector<webhook::header> headers{
             {"Prequal-Event-Id", j.row.event_id},
             {"Prequal-Signature", webhook::signature_header(unix_now(), body, j.secrets)}};
-        result = co_await client_.post(*j.url, std::move(headers), body);
+        try {
+            result = co_await client_.post(*j.url, std::move(headers), body);
+        } catch (const std::exception& e) {
+            // post() reports network, TLS and HTTP failures as results; anything else must still free the
+            // slot.
+            result.kind = webhook::outcome::protocol_error;
+            result.detail = e.what();
+        }
         seconds_.observe(std::chrono::duration<double>(result.elapsed).count());
     }
     outcomes_[result.kind]->inc();

@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -305,6 +306,15 @@ TEST_CASE("integration: webhooks: URLs to loopback, private names or plain http 
     CHECK(k.exit_code == 1);
     CHECK(svc.count("SELECT count(*) FROM api_keys") == 0);
     CHECK(svc.count("SELECT count(*) FROM webhooks") == 0);
+
+    // Accepted with --allow-private: the key alone on the first line, the webhook secret alone on the last.
+    const auto ok = svc.cli(
+        {"apikey", "create", "--name=acme", "--webhook-url=http://127.0.0.1:9/hook", "--allow-private"});
+    INFO(ok.err);
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out.starts_with("pq_"));
+    CHECK(last_line(ok.out).starts_with("whsec_"));
+    CHECK(svc.value("SELECT url FROM webhooks WHERE client = 'acme'") == "http://127.0.0.1:9/hook");
 }
 
 TEST_CASE("integration: webhooks: a destination refused at delivery time is retried, never delivered",
@@ -353,4 +363,22 @@ TEST_CASE("integration: webhooks: after rotate-secret both secrets sign, and the
     CHECK(show.out.find(old_secret) == std::string::npos);
     CHECK(show.out.find(new_secret) == std::string::npos);
     CHECK(svc.cli({"webhook", "rotate-secret", "--client=nobody"}).exit_code == 1);
+}
+
+TEST_CASE(
+    "integration: webhooks: serve --webhook-url with PREQUAL_WEBHOOK_SECRET signs the anonymous client's",
+    "[integration][pg][webhooks]") {
+    webhook_receiver receiver;
+    const std::string secret = "configured-secret-" + unique_pan();
+    receiver.set_secrets({secret});
+    ::setenv("PREQUAL_WEBHOOK_SECRET", secret.c_str(), 1);
+    webhook_service svc{{"--webhook-allow-private", "--webhook-url=" + receiver.url()}};
+    ::unsetenv("PREQUAL_WEBHOOK_SECRET");
+    const std::string id = svc.submit(unique_pan());
+    REQUIRE(eventually([&] { return receiver.requests().size() == 1; }, seconds{30}));
+    const auto r = receiver.requests().front();
+    CHECK(r.at("valid").as_array().at(0).as_bool());
+    CHECK(r.at("body").at("application_id").as_string() == id);
+    CHECK(svc.log_text().find(secret) == std::string::npos);
+    CHECK(svc.value("SELECT url FROM webhooks WHERE client = 'anonymous'") == receiver.url());
 }

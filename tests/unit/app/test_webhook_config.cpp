@@ -32,7 +32,7 @@ std::string error_of(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("unit: config: notify runs by default; webhooks default to 24 h, public https receivers only",
+TEST_CASE("unit: config: notify runs by default, webhooks default to 24 h and public https receivers only",
           "[unit]") {
     ::unsetenv("PREQUAL_WEBHOOK_SECRET");
     const auto c = parse({"serve"}).config;

@@ -202,6 +202,7 @@ asio::awaitable<void> dispatcher::record(const job& j, const webhook::attempt_re
                  static_cast<std::int64_t>(options_.max_age.count())};
     auto r = co_await pool_.execute(queries::mark_failed, std::move(a));
     auto f = r.maybe_one_as<queries::failed_row>();
+    if (f && f->dead == 0) retries_.insert(std::chrono::steady_clock::now() + delay);
     log_.debug("webhook attempt failed", {{"delivery_id", std::to_string(j.row.id)},
                                           {"client", j.row.client},
                                           {"outcome", std::string{webhook::to_string(result.kind)}},
@@ -278,7 +279,15 @@ asio::awaitable<void> dispatcher::run() {
         if (stopping_) break;
         if (more && failures == 0) continue;
         if (woken_ && failures == 0) continue;
-        timer_.expires_after(failures > 0 ? error_pause.ceiling(failures - 1) : options_.poll_interval);
+        // Retries that fell due were claimed above (or by another replica); wait for the next one or the
+        // poll.
+        const auto now = std::chrono::steady_clock::now();
+        retries_.erase(retries_.begin(), retries_.upper_bound(now));
+        auto until = now + (failures > 0 ? error_pause.ceiling(failures - 1) : options_.poll_interval);
+        // A few milliseconds late, so that the database's clock also has the row due.
+        if (failures == 0 && !retries_.empty())
+            until = std::min(until, *retries_.begin() + std::chrono::milliseconds{5});
+        timer_.expires_at(until);
         boost::system::error_code ec;
         co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -68,6 +69,9 @@ private:
     std::unordered_map<std::string, std::string> client_hosts_;  // last seen receiver host per client
     std::mt19937_64 rng_{std::random_device{}()};
     std::chrono::steady_clock::time_point next_gauge_{};
+    // When retries recorded here fall due: the loop wakes then instead of at the next poll, so a 1 s backoff
+    // is 1 s, not up to one poll interval more.
+    std::multiset<std::chrono::steady_clock::time_point> retries_;
 
     std::map<webhook::outcome, core::counter*> outcomes_;
     core::counter& dead_;

@@ -23,10 +23,13 @@ struct version_row {
                    pg::col("client", &version_row::client)};
 };
 
-// Version-checked update plus its audit row and its application_decided outbox event (the platform's outbox
-// SQL, prequal/outbox/sql.hpp): all or nothing. Returns a row only when the version still matched.
+// Version-checked update plus its audit row, its application_decided outbox event (the platform's outbox
+// SQL, prequal/outbox/sql.hpp) and a NOTIFY on channel $13 with the application id (delivered only if the
+// transaction commits; it wakes the long polls of every replica): all or nothing. Returns a row only when
+// the version still matched (pg_notify runs only for that row).
 // $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount or NULL, $7 request id,
-// $8 reason codes (comma-separated), $9 ruleset version, $10 event message id, $11 topic, $12 event payload.
+// $8 reason codes (comma-separated), $9 ruleset version, $10 event message id, $11 topic, $12 event payload,
+// $13 notification channel.
 inline constexpr pg::statement apply_decision{
     "decision_apply",
     "WITH upd AS (UPDATE applications SET status = $3, cibil_score = $4::int, decision_reason = $5, "
@@ -39,6 +42,6 @@ inline constexpr pg::statement apply_decision{
     "  'ruleset_version', $9::text) FROM upd), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
     "SELECT $10::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd) "
-    "SELECT version FROM upd"};
+    "SELECT version, pg_notify($13, id::text) FROM upd"};
 
 }  // namespace prequal::decision::queries

@@ -22,6 +22,8 @@
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/crypto/pan_index.hpp>
 #include <prequal/decision/decision_module.hpp>
+#include <prequal/decision/decision_routes.hpp>
+#include <prequal/decision/event_feed.hpp>
 #include <prequal/http/router.hpp>
 #include <prequal/http/server.hpp>
 #include <prequal/outbox/dead_letter_recorder.hpp>
@@ -97,7 +99,8 @@ struct service::impl {
     std::unique_ptr<decision::decision_module> decision;
     std::unique_ptr<access::key_cache> keys;  // only with --auth=api-key and the api module
     std::unique_ptr<access::gate> gate;
-    std::unique_ptr<api::api_module> api;  // only when this process runs the api module
+    std::unique_ptr<api::api_module> api;                        // only when this process runs the api module
+    std::unique_ptr<decision::decision_routes> decision_routes;  // review, history, feed: beside the api
     std::unique_ptr<operational_routes> operational;
     http::router router;
     std::unique_ptr<http::server> server;
@@ -191,7 +194,8 @@ asio::awaitable<void> service::impl::serve() {
     outbox::retention_options rt;
     rt.interval = config.retention_interval;
     rt.processed_messages_age = config.bus_retention;
-    std::vector<outbox::retention_job> owner_jobs{api::idempotency_key_retention(api::idempotency_window)};
+    std::vector<outbox::retention_job> owner_jobs{api::idempotency_key_retention(api::idempotency_window),
+                                                  decision::event_feed_retention(config.event_retention)};
     retention = std::make_unique<outbox::retention>(ex, *pool, applications, std::move(owner_jobs), rt,
                                                     log.child("retention"), metrics);
     if (config.run_credit) {
@@ -228,6 +232,11 @@ asio::awaitable<void> service::impl::serve() {
                                   [this] { return draining.load(); }, admission.get()},
             api::api_options{config.submitted_topic});
         api->register_routes(router);
+        // The decision module's routes are served where the API is, behind the same guard, whichever
+        // process consumes credit reports.
+        decision_routes = std::make_unique<decision::decision_routes>(
+            decision::routes_dependencies{*pool, metrics, log.child("decision"), wake, config.decided_topic});
+        decision_routes->register_routes(router);
     }
 
     http::server_options so;
@@ -425,6 +434,7 @@ int service::wait() {
     // Destroy in reverse order of construction while no io thread runs.
     s.tls.reset();  // waits for a reload in progress
     s.server.reset();
+    s.decision_routes.reset();
     s.api.reset();
     s.gate.reset();
     s.keys.reset();

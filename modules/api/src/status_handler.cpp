@@ -48,6 +48,8 @@ boost::asio::awaitable<http::response> api_module::status(http::request& req) {
     // The database wrote this text from a text[] (array_to_json): it parses.
     body["reason_codes"] = a.reason_codes ? json::parse(*a.reason_codes) : json::value(nullptr);
     body["ruleset_version"] = nullable(a.ruleset_version);
+    body["version"] = a.version;
+    body["decided_by"] = nullable(a.decided_by);
     body["created_at"] = a.created_at;
     body["updated_at"] = a.updated_at;
     co_return detail::json_response(200, json::serialize(body));

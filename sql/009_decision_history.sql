@@ -41,22 +41,30 @@ SELECT id, version, status, 'rules', coalesce(reason_codes, '{}'), coalesce(deci
        coalesce(ruleset_version, '2026-12-04.1'), max_approved_amount, updated_at
 FROM applications WHERE status <> 'PENDING';
 
--- The event feed (GET /events): each client's application_decided events numbered 1, 2, 3 … in commit
--- order. The number comes from the client's counter row, upserted by the last statement of the deciding
--- transaction: its row lock serialises the commits of one client's decisions, so number n + 1 can only be
--- taken once n is committed (or rolled back with its number). docs/event-feed.md explains the choice.
-CREATE TABLE decision_event_counters (
-    client    text PRIMARY KEY,
-    last_seq  bigint NOT NULL
-);
+-- The event feed (GET /events): each decision's application_decided event, written in the deciding
+-- transaction with `seq` NULL. Its place in the feed is assigned after it commits, by the one sequencer at a
+-- time (decision::event_sequencer, under an advisory lock), from the single position counter below: a batch
+-- of committed events takes the next positions, in one transaction. A position is therefore visible only
+-- once every smaller one is, and an event committed later always gets a larger one (commit order), while
+-- writers never wait for each other. docs/event-feed.md explains the choice.
 CREATE TABLE decision_events (
+    id              bigserial PRIMARY KEY,
     client          text NOT NULL,
-    seq             bigint NOT NULL,
+    seq             bigint,  -- feed position (shared by every client); NULL until sequenced
     message_id      uuid NOT NULL,
     application_id  uuid NOT NULL,
     payload         text NOT NULL,  -- the event exactly as published (webhooks add event_id)
-    created_at      timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (client, seq)
+    created_at      timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX decision_events_feed_idx ON decision_events (client, seq) WHERE seq IS NOT NULL;
+-- What the sequencer has left to do (small: it keeps up within its interval).
+CREATE INDEX decision_events_unsequenced_idx ON decision_events (id) WHERE seq IS NULL;
 -- Retention deletes by age.
 CREATE INDEX decision_events_created_at_idx ON decision_events (created_at);
+
+-- The last position handed out; one row, written only by the sequencer (so never contended by writers).
+CREATE TABLE decision_event_position (
+    singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    last_seq   bigint NOT NULL
+);
+INSERT INTO decision_event_position (last_seq) VALUES (0);

@@ -24,6 +24,7 @@
 #include <prequal/decision/decision_module.hpp>
 #include <prequal/decision/decision_routes.hpp>
 #include <prequal/decision/event_feed.hpp>
+#include <prequal/decision/event_sequencer.hpp>
 #include <prequal/http/router.hpp>
 #include <prequal/http/server.hpp>
 #include <prequal/outbox/dead_letter_recorder.hpp>
@@ -101,6 +102,7 @@ struct service::impl {
     std::unique_ptr<access::gate> gate;
     std::unique_ptr<api::api_module> api;                        // only when this process runs the api module
     std::unique_ptr<decision::decision_routes> decision_routes;  // review, history, feed: beside the api
+    std::unique_ptr<decision::event_sequencer> sequencer;        // numbers the feed where it is read
     std::unique_ptr<operational_routes> operational;
     http::router router;
     std::unique_ptr<http::server> server;
@@ -116,6 +118,9 @@ struct service::impl {
     void wait_for_signal(std::shared_ptr<asio::signal_set> set);
     asio::awaitable<void> run_api() {
         if (api) co_await api->run();
+    }
+    asio::awaitable<void> run_sequencer() {
+        if (sequencer) co_await sequencer->run();
     }
     asio::awaitable<void> run_keys() {
         if (keys) co_await keys->run();
@@ -237,6 +242,7 @@ asio::awaitable<void> service::impl::serve() {
         decision_routes = std::make_unique<decision::decision_routes>(
             decision::routes_dependencies{*pool, metrics, log.child("decision"), wake, config.decided_topic});
         decision_routes->register_routes(router);
+        sequencer = std::make_unique<decision::event_sequencer>(ex, *pool, log.child("event-feed"), metrics);
     }
 
     http::server_options so;
@@ -276,7 +282,7 @@ asio::awaitable<void> service::impl::serve() {
             {{"listen", config.listen_host + ":" + std::to_string(server->port())}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              run_api() && run_keys() && announce_ready() && shutdown_sequence());
+              run_api() && run_keys() && run_sequencer() && announce_ready() && shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }
@@ -350,6 +356,7 @@ asio::awaitable<void> service::impl::shutdown_sequence() {
     log.info("HTTP drained; stopping the outbox publisher, then the consumers");
     redriver->stop();
     retention->stop();
+    if (sequencer) sequencer->stop();
     // Publisher first: its last batch may still need the bus (a stopped bus refuses publishes).
     publisher->stop();
     if (!publisher_finished) {
@@ -434,6 +441,7 @@ int service::wait() {
     // Destroy in reverse order of construction while no io thread runs.
     s.tls.reset();  // waits for a reload in progress
     s.server.reset();
+    s.sequencer.reset();
     s.decision_routes.reset();
     s.api.reset();
     s.gate.reset();

@@ -63,6 +63,15 @@ std::vector<json::object> drain(std::uint16_t port, std::string& cursor, int lim
     }
 }
 
+/// Waits (bounded) until the sequencer has given every committed event its feed position.
+void wait_sequenced(const std::string& db) {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (sql_count(db, "SELECT count(*) FROM decision_events WHERE seq IS NULL") > 0 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    REQUIRE(sql_count(db, "SELECT count(*) FROM decision_events WHERE seq IS NULL") == 0);
+}
+
 /// Every event once, in the feed's stored order, and matching the history row by row.
 void check_against_database(const std::string& db, const std::vector<json::object>& seen) {
     std::set<std::string> ids;
@@ -115,7 +124,9 @@ TEST_CASE(
     std::thread reader{[&] {
         const auto deadline = std::chrono::steady_clock::now() + 300s;
         while (std::chrono::steady_clock::now() < deadline) {
-            const bool last_round = !writing;
+            // Once the writers are done, read until every decision's event has been seen (the feed numbers
+            // events within the sequencer's interval of their commit); a duplicate would show as too many.
+            const bool last_round = !writing && static_cast<int>(seen.size()) >= decisions;
             const auto page = read_feed(f.port(), cursor, 37);
             if (page.status != 200) {
                 ++failures;
@@ -160,6 +171,7 @@ TEST_CASE(
     writing = false;
     reader.join();
     REQUIRE(failures == 0);
+    wait_sequenced(f.conninfo());
     INFO("decisions " << decisions.load() << ", events seen " << seen.size());
     CHECK(decisions >= target_decisions);
     CHECK(static_cast<int>(seen.size()) == decisions);
@@ -178,8 +190,9 @@ TEST_CASE(
     std::atomic<int> reached{0};
     std::mutex mutex;
     std::string held_id;
-    // Holds the first decision between its version read and its UPDATE: its transaction (which has already
-    // written its inbox row) stays open while later decisions commit.
+    // Holds the first decision after its UPDATE, before its COMMIT: its event row is written (with the
+    // smaller id) and its transaction stays open while later decisions commit. A feed ordered by id would let
+    // a reader page past the later ids and never see it.
     const auto hold = [&](const std::string& application_id) -> asio::awaitable<void> {
         if (reached++ != 0) co_return;
         {
@@ -193,7 +206,7 @@ TEST_CASE(
             co_await timer.async_wait(asio::use_awaitable);
         }
     };
-    service_test_access::run_on_io(f.service(), [&] { decision->before_update = hold; });
+    service_test_access::run_on_io(f.service(), [&] { decision->before_commit = hold; });
     const auto held = f.submit_ok(unique_pan(), "100000", "500000", "HOME");
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     while (reached == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
@@ -237,8 +250,12 @@ TEST_CASE(
     all.insert(all.end(), after_release.begin(), after_release.end());
     REQUIRE(all.size() == 4);
     check_against_database(f.conninfo(), all);
-    // Its transaction started first (now() is the transaction's start) yet it is last in the feed: commit
-    // order, not start order.
+    // Its transaction started first (now() is the transaction's start) and wrote its event row first (smaller
+    // id), yet it is last in the feed: commit order, not start or insertion order.
+    CHECK(sql_count(f.conninfo(),
+                    "SELECT count(*) FROM decision_events e, decision_events x WHERE "
+                    "e.application_id = '" +
+                        held + "' AND x.application_id <> e.application_id AND x.id < e.id") == 0);
     CHECK(sql_count(f.conninfo(),
                     "SELECT count(*) FROM decision_history h, decision_history x WHERE "
                     "h.application_id = '" +
@@ -295,6 +312,7 @@ TEST_CASE("integration: event feed and history survive kill -9: nothing missing,
         std::this_thread::sleep_for(100ms);
     REQUIRE(sql_count(db, "SELECT count(*) FROM applications WHERE status = 'PENDING'") == 0);
     // The cursor from before the crash goes on where it stopped.
+    wait_sequenced(db);
     auto more = drain(port, cursor);
     seen.insert(seen.end(), more.begin(), more.end());
     check_against_database(db, seen);

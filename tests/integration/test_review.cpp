@@ -295,7 +295,14 @@ TEST_CASE("integration: review needs applications:review and another client's ap
     INFO(done.body);
     CHECK(done.status == 200);
     CHECK(history_of(f.port(), id, writer).size() == 2);
-    const auto our_feed = read_feed(f.port(), "", 100, writer);
+    // The feed shows an event once the sequencer has numbered it (within its interval).
+    feed_page our_feed;
+    const auto feed_deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+    do {
+        our_feed = read_feed(f.port(), "", 100, writer);
+        if (our_feed.events.size() >= 2) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    } while (std::chrono::steady_clock::now() < feed_deadline);
     REQUIRE(our_feed.events.size() == 2);
     CHECK(our_feed.events[0].at("decided_by").as_string() == "rules");
     CHECK(our_feed.events[1].at("decided_by").as_string() == "review");

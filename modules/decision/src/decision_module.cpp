@@ -1,5 +1,5 @@
-// Decision handler: record the message, then a version-checked UPDATE (with its audit row, history row and
-// decision event) retried on conflict, then the event's feed entry with the commit, and wake the publisher.
+// Decision handler: record the message, then a version-checked UPDATE (with its audit row, history row,
+// decision event and feed row) retried on conflict, then commit and wake the publisher.
 #include "decided_event.hpp"
 #include "queries.hpp"
 
@@ -68,7 +68,6 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
         co_return;
     }
     auto current = first[2].maybe_one_as<queries::version_row>();
-    std::string event;
     for (int attempt = 0;; ++attempt) {
         if (!current) {
             co_await conn->execute(pg::rollback);
@@ -81,8 +80,9 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
             co_return;
         }
         if (before_update) co_await before_update(in.application_id);
-        event = detail::decided_event({event_id, in.application_id, in.request_id, current->client, status,
-                                       score, d.reason_codes, ruleset_version, d.max_approved, "rules"});
+        const std::string event =
+            detail::decided_event({event_id, in.application_id, in.request_id, current->client, status, score,
+                                   d.reason_codes, ruleset_version, d.max_approved, "rules"});
         auto updated = co_await conn->execute(
             queries::apply_decision,
             pg::args(in.application_id, current->version, status, score, d.reason, d.max_approved,
@@ -98,11 +98,8 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
         auto reread = co_await conn->execute(queries::read_version, pg::args(in.application_id));
         current = reread.maybe_one_as<queries::version_row>();
     }
-    // The feed entry last, in the COMMIT's round trip: it holds the client's feed counter (see queries.hpp).
-    pg::steps closing{
-        {queries::append_feed_event, pg::args(current->client, event_id, in.application_id, event)},
-        {pg::commit, {}}};
-    co_await conn->pipeline(std::move(closing));
+    if (before_commit) co_await before_commit(in.application_id);
+    co_await conn->execute(pg::commit);
     decided_.inc();
     // The same decisions by outcome, for dashboards (decisions_recorded_total keeps its single series).
     metrics_

@@ -33,7 +33,8 @@ inline constexpr pg::statement apply_decision{
     "WITH upd AS (UPDATE applications SET status = $3, cibil_score = $4::int, decision_reason = $5, "
     "  max_approved_amount = $6::numeric, reason_codes = string_to_array($8, ','), ruleset_version = $9, "
     "  decided_by = 'rules', version = version + 1, updated_at = now() "
-    "  WHERE id = $1::uuid AND version = $2::int AND status = 'PENDING' RETURNING id, version, updated_at), "
+    "  WHERE id = $1::uuid AND version = $2::int AND status = 'PENDING' RETURNING id, version, updated_at, "
+    "client), "
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT id, 'DECISION_RECORDED', 'decision', $7, jsonb_build_object('status', $3::text, "
     "  'cibil_score', $4::int, 'version', version, 'reason_codes', to_jsonb(string_to_array($8, ',')), "
@@ -42,18 +43,9 @@ inline constexpr pg::statement apply_decision{
     "  decision_reason, ruleset_version, max_approved_amount, decided_at) "
     "  SELECT id, version, $3, 'rules', string_to_array($8, ','), $5, $9, $6::numeric, updated_at FROM upd), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
-    "SELECT $10::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd) "
+    "SELECT $10::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd), "
+    "feed AS (INSERT INTO decision_events (client, message_id, application_id, payload) "
+    "  SELECT client, $10::uuid, id, $12 FROM upd) "
     "SELECT version FROM upd"};
-
-// The event's place in its client's feed (migration 009): the client's counter row is upserted, so its row
-// lock is held from here to COMMIT and the client's numbers are taken in commit order. Run it as the last
-// statement, pipelined with the COMMIT, so the lock lives for one round trip.
-// $1 client, $2 event message id, $3 application id, $4 event payload (as published).
-inline constexpr pg::statement append_feed_event{
-    "decision_append_feed_event",
-    "WITH n AS (INSERT INTO decision_event_counters AS c (client, last_seq) VALUES ($1, 1) "
-    "  ON CONFLICT (client) DO UPDATE SET last_seq = c.last_seq + 1 RETURNING last_seq) "
-    "INSERT INTO decision_events (client, seq, message_id, application_id, payload) "
-    "SELECT $1, last_seq, $2::uuid, $3::uuid, $4 FROM n"};
 
 }  // namespace prequal::decision::queries

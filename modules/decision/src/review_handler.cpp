@@ -1,8 +1,7 @@
 // POST /applications/{application_id}/review: read, check, then the version-checked UPDATE (audit, history,
-// outbox event), the NOTIFY for long polls and the feed entry, all in one transaction.
+// outbox event, feed row) and the NOTIFY for long polls, all in one transaction.
 #include "decided_event.hpp"
 #include "http_replies.hpp"
-#include "queries.hpp"
 #include "route_queries.hpp"
 
 #include <prequal/access/scopes.hpp>
@@ -120,9 +119,7 @@ boost::asio::awaitable<http::response> decision_routes::review(http::request& re
                                "the application changed since expected_version; read its status and retry");
         }
         new_version = applied.get_int(0, 0);
-        pg::steps closing{{queries::notify_decided, pg::args(id)},
-                          {queries::append_feed_event, pg::args(client, event_id, id, event)},
-                          {pg::commit, {}}};
+        pg::steps closing{{queries::notify_decided, pg::args(id)}, {pg::commit, {}}};
         co_await conn->pipeline(std::move(closing));
     } catch (const pg::error& e) {
         if (!e.is_unavailable()) throw;

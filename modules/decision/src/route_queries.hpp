@@ -31,8 +31,8 @@ struct review_row {
 };
 
 // The review as the rules' decision is recorded: one version-checked UPDATE (only a MANUAL_REVIEW at the
-// expected version) with its audit row, its decision-history row and its application_decided outbox event;
-// all or nothing. Returns the new version only when it applied.
+// expected version) with its audit row, its decision-history row, its application_decided outbox event and
+// its event-feed row; all or nothing. Returns the new version only when it applied.
 // $1 id, $2 expected version, $3 status, $4 reason, $5 max amount or NULL, $6 reason code, $7 request id,
 // $8 reviewer, $9 event message id, $10 client, $11 topic, $12 event payload.
 inline constexpr pg::statement apply_review{
@@ -51,7 +51,9 @@ inline constexpr pg::statement apply_review{
     "  decision_reason, reviewer, max_approved_amount, decided_at) "
     "  SELECT id, version, $3, 'review', ARRAY[$6::text], $4, $8, $5::numeric, updated_at FROM upd), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
-    "SELECT $9::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd) "
+    "SELECT $9::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd), "
+    "feed AS (INSERT INTO decision_events (client, message_id, application_id, payload) "
+    "  SELECT $10, $9::uuid, id, $12 FROM upd) "
     "SELECT version FROM upd"};
 
 // Wakes long polls waiting on this application (the status handler LISTENs on this channel). $1 id.
@@ -86,11 +88,12 @@ struct history_row {
                                                pg::col("decided_at", &history_row::decided_at)};
 };
 
-// $1 client, $2 after (event number), $3 limit → the client's next events in feed order.
+// $1 client, $2 after (feed position), $3 limit → the client's next sequenced events in feed order (events
+// not yet sequenced are not shown: their positions will all be larger than any shown now).
 inline constexpr pg::statement read_feed{
     "decision_read_feed",
     "SELECT seq, message_id::text AS message_id, payload FROM decision_events "
-    "WHERE client = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3::int"};
+    "WHERE client = $1 AND seq IS NOT NULL AND seq > $2::bigint ORDER BY seq LIMIT $3::int"};
 struct feed_row {
     std::int64_t seq = 0;
     std::string message_id;

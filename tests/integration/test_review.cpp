@@ -308,3 +308,20 @@ TEST_CASE("integration: review needs applications:review and another client's ap
     CHECK(our_feed.events[1].at("decided_by").as_string() == "review");
     CHECK(our_feed.events[1].at("client").as_string() == "bank-a");
 }
+
+TEST_CASE("integration: the OpenAPI document describes review, history and the event feed", "[integration][pg]") {
+    service_fixture f;
+    const auto r = http_request(f.port(), "GET", "/openapi.json");
+    REQUIRE(r.status == 200);
+    const auto doc = json::parse(r.body).as_object();
+    const auto& paths = doc.at("paths").as_object();
+    CHECK(paths.at("/applications/{application_id}/review").as_object().contains("post"));
+    CHECK(paths.at("/applications/{application_id}/decisions").as_object().contains("get"));
+    CHECK(paths.at("/events").as_object().contains("get"));
+    const auto& status = doc.at("components").at("schemas").at("Status").as_object();
+    CHECK(status.at("properties").as_object().contains("version"));
+    CHECK(status.at("properties").as_object().contains("decided_by"));
+    const auto codes = json::serialize(doc.at("components").at("schemas").at("Error"));
+    CHECK(codes.find("VERSION_CONFLICT") != std::string::npos);
+    CHECK(codes.find("NOT_REVIEWABLE") != std::string::npos);
+}

@@ -9,6 +9,7 @@
 #include "support/service_test_access.hpp"
 
 #include <prequal/decision/decision_module.hpp>
+#include <prequal/decision/event_feed.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -320,4 +321,34 @@ TEST_CASE("integration: event feed and history survive kill -9: nothing missing,
           sql_count(db, "SELECT count(*) FROM applications"));
     server.kill(SIGTERM);
     CHECK(server.wait() == 0);
+}
+
+TEST_CASE("integration: event feed retention deletes only events older than the window, in batches",
+          "[integration][pg]") {
+    service_fixture f;
+    const auto job = prequal::decision::event_feed_retention(std::chrono::hours{24 * 30});
+    for (int i = 0; i < 3; ++i)
+        sql_value(
+            f.conninfo(),
+            "INSERT INTO decision_events (client, message_id, application_id, payload, created_at) VALUES "
+            "('anonymous', gen_random_uuid(), gen_random_uuid(), '{}', now() - interval '31 days')");
+    sql_value(f.conninfo(),
+              "INSERT INTO decision_events (client, message_id, application_id, payload, created_at) VALUES "
+              "('anonymous', gen_random_uuid(), gen_random_uuid(), '{}', now() - interval '29 days')");
+    // The job's statement as the retention runner executes it: $1 age in ms, $2 batch size.
+    std::string batch = job.batch_sql;
+    const auto bind = [&](const std::string& name, const std::string& value) {
+        for (auto at = batch.find(name); at != std::string::npos; at = batch.find(name))
+            batch.replace(at, 2, value);
+    };
+    bind("$1", std::to_string(job.age.count()));
+    bind("$2", "2");
+    sql_value(f.conninfo(), batch);
+    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM decision_events") == 2);  // a batch is at most 2
+    sql_value(f.conninfo(), batch);
+    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM decision_events") == 1);
+    CHECK(sql_count(f.conninfo(),
+                    "SELECT count(*) FROM decision_events WHERE created_at > now() - interval '30 days'") ==
+          1);
+    CHECK(job.name == "decision_events");
 }

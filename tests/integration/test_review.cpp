@@ -4,6 +4,7 @@
 #include "review_support.hpp"
 #include "server_process.hpp"
 #include "service_fixture.hpp"
+#include "support/pg_harness.hpp"
 
 #include <prequal/access/auth_mode.hpp>
 
@@ -11,8 +12,11 @@
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <thread>
 #include <vector>
@@ -309,7 +313,8 @@ TEST_CASE("integration: review needs applications:review and another client's ap
     CHECK(our_feed.events[1].at("client").as_string() == "bank-a");
 }
 
-TEST_CASE("integration: the OpenAPI document describes review, history and the event feed", "[integration][pg]") {
+TEST_CASE("integration: the OpenAPI document describes review, history and the event feed",
+          "[integration][pg]") {
     service_fixture f;
     const auto r = http_request(f.port(), "GET", "/openapi.json");
     REQUIRE(r.status == 200);
@@ -324,4 +329,56 @@ TEST_CASE("integration: the OpenAPI document describes review, history and the e
     const auto codes = json::serialize(doc.at("components").at("schemas").at("Error"));
     CHECK(codes.find("VERSION_CONFLICT") != std::string::npos);
     CHECK(codes.find("NOT_REVIEWABLE") != std::string::npos);
+}
+
+TEST_CASE("integration: migration 009 gives every application decided before it one rules entry",
+          "[integration][pg]") {
+    namespace fs = std::filesystem;
+    const std::string db = pg_harness::instance().empty_database();
+    const fs::path dir = fs::temp_directory_path() / ("prequal-009-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    // Everything before 009 first.
+    for (const auto& entry : fs::directory_iterator(PREQUAL_SOURCE_SQL_DIR))
+        if (entry.path().filename().string() < "009_")
+            fs::copy_file(entry.path(), dir / entry.path().filename());
+    const auto migrate = [&] {
+        const auto r =
+            run_command({binary_path(), "migrate", "--database-url=" + db, "--sql-dir=" + dir.string()});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+    };
+    migrate();
+    const std::string columns =
+        "INSERT INTO applications (id, pan_hmac, pan_ciphertext, pan_key_id, pan_masked, monthly_income, "
+        "loan_amount, status, cibil_score, decision_reason, max_approved_amount, version, reason_codes, "
+        "ruleset_version) VALUES ";
+    sql_value(db,
+              columns +
+                  "('11111111-1111-4111-8111-111111111111', 'h1', 'c', 'k', 'XXXXXX234F', 80000, 9000000, "
+                  "'MANUAL_REVIEW', 690, 'CIBIL 690 >= 650 but …', 3840000, 2, "
+                  "ARRAY['SCORE_AT_LEAST_650','INCOME_NOT_ABOVE_LOAN_OVER_48'], '2026-12-04.1'), "
+                  "('22222222-2222-4222-8222-222222222222', 'h2', 'c', 'k', 'XXXXXX678K', 50000, 100000, "
+                  "'REJECTED', 610, 'CIBIL 610 < 650', NULL, 2, ARRAY['SCORE_BELOW_650'], '2026-12-04.1'), "
+                  "('33333333-3333-4333-8333-333333333333', 'h3', 'c', 'k', 'XXXXXX111A', 50000, 100000, "
+                  "'PENDING', NULL, NULL, NULL, 1, NULL, NULL)");
+    for (const auto& entry : fs::directory_iterator(PREQUAL_SOURCE_SQL_DIR))
+        if (entry.path().filename().string() >= "009_")
+            fs::copy_file(entry.path(), dir / entry.path().filename(), fs::copy_options::skip_existing);
+    migrate();
+    fs::remove_all(dir);
+
+    CHECK(sql_count(db, "SELECT count(*) FROM decision_history") == 2);
+    CHECK(
+        sql_value(db,
+                  "SELECT status || ':' || decided_by || ':' || version || ':' || ruleset_version || ':' || "
+                  "array_to_string(reason_codes, ',') || ':' || max_approved_amount FROM decision_history "
+                  "WHERE application_id = '11111111-1111-4111-8111-111111111111'") ==
+        "MANUAL_REVIEW:rules:2:2026-12-04.1:SCORE_AT_LEAST_650,INCOME_NOT_ABOVE_LOAN_OVER_48:3840000.00");
+    CHECK(sql_value(
+              db, "SELECT decided_by FROM applications WHERE id = '22222222-2222-4222-8222-222222222222'") ==
+          "rules");
+    CHECK(sql_value(db,
+                    "SELECT coalesce(decided_by, 'null') FROM applications WHERE id = "
+                    "'33333333-3333-4333-8333-333333333333'") == "null");
 }

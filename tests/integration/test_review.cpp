@@ -108,6 +108,10 @@ TEST_CASE("integration: review approves or rejects a MANUAL_REVIEW application, 
     CHECK(review.at("reviewer").as_string() == "Priya Nair");
     CHECK_FALSE(review.contains("ruleset_version"));
     CHECK(history_of(f.port(), to_reject).size() == 2);
+    const auto metrics = http_request(f.port(), "GET", "/metrics").body;
+    CHECK(metrics.find(R"(decisions_total{status="PRE_APPROVED",decided_by="review"} 1)") !=
+          std::string::npos);
+    CHECK(metrics.find(R"(decisions_total{status="REJECTED",decided_by="review"} 1)") != std::string::npos);
 
     // Audited, and announced through the outbox with decided_by "review" (so webhooks fire again).
     for (const auto& id : {to_approve, to_reject}) {

@@ -126,6 +126,11 @@ boost::asio::awaitable<http::response> decision_routes::review(http::request& re
         co_return detail::database_unavailable(req);
     }
     reviews_.inc();
+    // Reviews are decisions too: the dashboards' decisions_total by outcome and by whom.
+    deps_.metrics
+        .get_counter("decisions_total", "Final decisions recorded, by status and by whom",
+                     {{"status", status}, {"decided_by", "review"}})
+        .inc();
     if (deps_.on_commit) deps_.on_commit();
 
     json::object body;

@@ -51,7 +51,7 @@ event_sequencer::event_sequencer(asio::any_io_executor ex, pg::pool& pool, core:
       options_{options},
       sequenced_{metrics.get_counter("event_feed_sequenced_total",
                                      "Decision events given their place in the event feed")},
-      timer_{std::move(ex)} {}
+      timer_{ex} {}
 
 void event_sequencer::stop() {
     stopping_ = true;

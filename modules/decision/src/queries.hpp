@@ -23,11 +23,11 @@ struct version_row {
                    pg::col("client", &version_row::client)};
 };
 
-// Version-checked update plus its audit row, its decision-history row and its application_decided outbox
-// event (the platform's outbox SQL, prequal/outbox/sql.hpp): all or nothing. Returns a row only when the
-// version still matched. $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount or NULL,
-// $7 request id, $8 reason codes (comma-separated), $9 ruleset version, $10 event message id, $11 topic, $12
-// event payload.
+// Version-checked update plus its audit row, its decision-history row, its application_decided outbox event
+// (the platform's outbox SQL, prequal/outbox/sql.hpp) and its event-feed row (numbered after commit by
+// event_sequencer): all or nothing. Returns a row only when the version still matched.
+// $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount or NULL, $7 request id,
+// $8 reason codes (comma-separated), $9 ruleset version, $10 event message id, $11 topic, $12 event payload.
 inline constexpr pg::statement apply_decision{
     "decision_apply",
     "WITH upd AS (UPDATE applications SET status = $3, cibil_score = $4::int, decision_reason = $5, "

@@ -133,7 +133,10 @@ po::options_description serve_options() {
         "are PENDING (read every second); 0 disables")(
         "max-pending-age-seconds", po::value<long>()->default_value(defaults.max_pending_age.count()),
         "admission control: POST /applications answers 503 (Retry-After) while the oldest PENDING "
-        "application is older than this; 0 disables");
+        "application is older than this; 0 disables")(
+        "max-waiters", po::value<std::size_t>()->default_value(defaults.max_waiters),
+        "long polls (GET .../status?wait=S) waiting at once; beyond this a long poll is answered at once "
+        "with the current state (each waiter also holds an HTTP connection)");
     return d;
 }
 
@@ -421,6 +424,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.event_retention = std::chrono::hours{positive(vm, "event-retention-days") * 24};
     c.max_pending = not_negative(vm, "max-pending");
     c.max_pending_age = std::chrono::seconds{not_negative(vm, "max-pending-age-seconds")};
+    c.max_waiters = vm["max-waiters"].as<std::size_t>();
     if (vm.count("auth")) {
         c.auth = access::parse_auth_mode(vm["auth"].as<std::string>());
         if (!c.auth) throw std::invalid_argument("--auth must be api-key or none");

@@ -234,8 +234,8 @@ asio::awaitable<void> service::impl::serve() {
         router.set_guard(gate->guard());
         api = std::make_unique<api::api_module>(
             api::api_dependencies{*pool, *cipher, *index, metrics, log.child("api"), wake,
-                                  [this] { return draining.load(); }, admission.get()},
-            api::api_options{config.submitted_topic});
+                                  [this] { return draining.load(); }, admission.get(), conninfo},
+            api::api_options{config.submitted_topic, config.max_waiters});
         api->register_routes(router);
         // The decision module's routes are served where the API is, behind the same guard, whichever
         // process consumes credit reports.
@@ -351,6 +351,8 @@ asio::awaitable<void> service::impl::shutdown_sequence() {
     draining = true;
     if (systemd_notify_requested()) notify_systemd("STOPPING=1\nSTATUS=draining");
     server->stop_accepting();
+    // Long polls answer now with the current state, so draining does not wait out their deadlines.
+    if (api) api->stop();
     co_await server->drain(config.shutdown_timeout);
     if (keys) keys->stop();  // writes the last uses of keys while the pool is still open
     log.info("HTTP drained; stopping the outbox publisher, then the consumers");

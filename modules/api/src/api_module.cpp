@@ -1,9 +1,14 @@
 // API module wiring: routes, background work and the shared error helpers.
+#include "long_polls.hpp"
 #include "responses.hpp"
 
 #include <prequal/access/scopes.hpp>
 #include <prequal/api/api_module.hpp>
+#include <prequal/events/notifications.hpp>
 #include <prequal/pg/error.hpp>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
 
 namespace prequal::api {
 
@@ -37,7 +42,11 @@ api_module::api_module(api_dependencies deps, api_options options)
       duplicates_{deps_.metrics.get_counter("applications_duplicate_total",
                                             "Submissions refused by the duplicate rule")},
       replays_{deps_.metrics.get_counter("idempotent_replays_total",
-                                         "Submissions answered from an Idempotency-Key")} {}
+                                         "Submissions answered from an Idempotency-Key")},
+      long_polls_{std::make_unique<long_polls>(
+          long_polls{detail::long_poll_waiters{options_.max_waiters, deps_.metrics}, nullptr})} {}
+
+api_module::~api_module() = default;
 
 void api_module::register_routes(http::router& router) {
     router.add(
@@ -49,12 +58,36 @@ void api_module::register_routes(http::router& router) {
 }
 
 boost::asio::awaitable<void> api_module::run() {
+    using namespace boost::asio::experimental::awaitable_operators;
+    co_await (seal_in_background() && listen_for_decisions());
+}
+
+boost::asio::awaitable<void> api_module::seal_in_background() {
     try {
         co_await seal_legacy_applicant_names();
     } catch (const std::exception& e) {
         deps_.log.warn("sealing applicant names stored in clear failed; the next start retries",
                        {{"error", e.what()}});
     }
+}
+
+boost::asio::awaitable<void> api_module::listen_for_decisions() {
+    if (deps_.listen_conninfo.empty() || long_polls_->waiters.released()) co_return;
+    pg::listener_options lo;
+    lo.conninfo = deps_.listen_conninfo;
+    lo.channels.emplace_back(events::application_decided_channel);
+    auto& waiters = long_polls_->waiters;
+    pg::listener_handlers handlers{[&waiters](const pg::notification& n) { waiters.wake(n.payload); },
+                                   // A decision NOTIFYed while no connection listened would be missed.
+                                   [&waiters] { waiters.wake_all(); }};
+    long_polls_->listener = std::make_unique<pg::listener>(co_await boost::asio::this_coro::executor, lo,
+                                                           std::move(handlers), deps_.log.child("long-poll"));
+    co_await long_polls_->listener->run();
+}
+
+void api_module::stop() {
+    long_polls_->waiters.release();
+    if (long_polls_->listener) long_polls_->listener->stop();
 }
 
 }  // namespace prequal::api

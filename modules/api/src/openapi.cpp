@@ -43,9 +43,12 @@ const std::string& openapi_document() {
       "get": {
         "operationId": "getApplicationStatus",
         "summary": "Read an application's status and decision",
-        "description": "Needs an API key with the scope applications:read when authentication is on. Another client's application is 404, exactly like an unknown id.",
+        "description": "Needs an API key with the scope applications:read when authentication is on. Another client's application is 404, exactly like an unknown id. With wait=S (a long poll) the answer comes as soon as the application is final, or after S seconds with its current state.",
         "security": [{"bearerAuth": ["applications:read"]}],
-        "parameters": [{"name": "application_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+        "parameters": [{"name": "application_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}},
+                       {"name": "wait", "in": "query", "required": false,
+                        "description": "Long poll: wait up to this many seconds for a final decision (any other value is 422 VALIDATION_ERROR naming wait).",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 30}}],
         "responses": {
           "200": {"description": "The application",
                   "headers": {"RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},

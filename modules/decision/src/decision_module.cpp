@@ -1,5 +1,5 @@
 // Decision handler: record the message, then a version-checked UPDATE (with its audit row, history row,
-// decision event and feed row) retried on conflict, then commit and wake the publisher.
+// decision event, feed row and NOTIFY) retried on conflict, then commit and wake the publisher.
 #include "decided_event.hpp"
 #include "queries.hpp"
 
@@ -7,6 +7,7 @@
 #include <prequal/core/ids.hpp>
 #include <prequal/decision/decide.hpp>
 #include <prequal/decision/decision_module.hpp>
+#include <prequal/events/notifications.hpp>
 #include <prequal/events/topics.hpp>
 #include <prequal/outbox/inbox.hpp>
 #include <prequal/outbox/outage_guard.hpp>
@@ -86,7 +87,8 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
         auto updated = co_await conn->execute(
             queries::apply_decision,
             pg::args(in.application_id, current->version, status, score, d.reason, d.max_approved,
-                     in.request_id, codes, ruleset_version, event_id, options_.output_topic, event));
+                     in.request_id, codes, ruleset_version, event_id, options_.output_topic, event,
+                     events::application_decided_channel));
         if (!updated.empty()) break;
         conflicts_.inc();
         if (attempt >= options_.max_conflict_retries) {

@@ -24,10 +24,13 @@ struct version_row {
 };
 
 // Version-checked update plus its audit row, its decision-history row, its application_decided outbox event
-// (the platform's outbox SQL, prequal/outbox/sql.hpp) and its event-feed row (numbered after commit by
-// event_sequencer): all or nothing. Returns a row only when the version still matched.
+// (the platform's outbox SQL, prequal/outbox/sql.hpp), its event-feed row (numbered after commit by
+// event_sequencer) and a NOTIFY on channel $13 with the application id (delivered only if the transaction
+// commits; it wakes the long polls of every replica): all or nothing. Returns a row only when the version
+// still matched (pg_notify runs only for that row).
 // $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount or NULL, $7 request id,
-// $8 reason codes (comma-separated), $9 ruleset version, $10 event message id, $11 topic, $12 event payload.
+// $8 reason codes (comma-separated), $9 ruleset version, $10 event message id, $11 topic, $12 event payload,
+// $13 notification channel.
 inline constexpr pg::statement apply_decision{
     "decision_apply",
     "WITH upd AS (UPDATE applications SET status = $3, cibil_score = $4::int, decision_reason = $5, "
@@ -46,6 +49,6 @@ inline constexpr pg::statement apply_decision{
     "SELECT $10::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd), "
     "feed AS (INSERT INTO decision_events (client, message_id, application_id, payload) "
     "  SELECT client, $10::uuid, id, $12 FROM upd) "
-    "SELECT version FROM upd"};
+    "SELECT version, pg_notify($13, id::text) FROM upd"};
 
 }  // namespace prequal::decision::queries

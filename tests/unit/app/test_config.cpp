@@ -242,6 +242,16 @@ TEST_CASE(
     CHECK_THAT(help, Catch::Contains("max-pending") && Catch::Contains("disables") && Catch::Contains("503"));
 }
 
+TEST_CASE("unit: config: --max-waiters bounds long polls, from flags and environment, in --help", "[unit]") {
+    clean_environment env;
+    CHECK(parse({"serve"}).config.max_waiters == 10000);
+    CHECK(parse({"serve", "--max-waiters=5"}).config.max_waiters == 5);
+    env.set("PREQUAL_MAX_WAITERS", "7");
+    CHECK(parse({"serve"}).config.max_waiters == 7);
+    CHECK_THAT(parse({"serve", "--help"}).help_text,
+               Catch::Contains("--max-waiters") && Catch::Contains("wait=S"));
+}
+
 TEST_CASE("unit: config: access options of serve: --auth, default limits, environment and file", "[unit]") {
     clean_environment env;
     const auto d = parse({"serve"}).config;

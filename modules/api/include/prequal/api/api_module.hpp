@@ -14,8 +14,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,7 @@ namespace prequal::api {
 
 struct api_options {
     std::string submitted_topic{events::submitted_topic};
+    std::size_t max_waiters = 10000;  // long polls (?wait=S) waiting at once; more are answered at once
 };
 
 /// What the API needs from the rest of the process.
@@ -35,20 +38,29 @@ struct api_dependencies {
     std::function<void()> on_commit;         // an outbox event was committed: wake the publisher
     std::function<bool()> draining;          // refuse new submissions; stop sealing between batches
     admission_control* admission = nullptr;  // null: submissions are never shed
+    // LISTENs for decisions (events::application_decided_channel) to wake long polls; empty: long polls
+    // end only at their deadline (tests without a database server of their own).
+    std::string listen_conninfo;
 };
 
 class api_module {
 public:
     api_module(api_dependencies deps, api_options options = {});
+    ~api_module();
 
     /// Adds POST /applications and GET /applications/{application_id}/status. The module must outlive the
     /// router.
     void register_routes(http::router& router);
 
     /// The module's background work, run beside the routes while the process serves: seals the applicant
-    /// names stored in clear before migration 003 (see docs/pan-protection.md), then returns. Never throws:
-    /// a database failure is logged and the next start retries.
+    /// names stored in clear before migration 003 (see docs/pan-protection.md), and listens for decisions
+    /// to wake long polls (docs/long-poll.md) until stop(). Never throws: a database failure is logged and
+    /// the next start retries the sealing; the LISTEN connection reconnects by itself.
     boost::asio::awaitable<void> run();
+
+    /// Shutdown, before the HTTP server drains: every long poll answers now with the current state, later
+    /// ones answer at once, and run() returns shortly.
+    void stop();
 
     boost::asio::awaitable<http::response> submit(http::request& req);
     boost::asio::awaitable<http::response> status(http::request& req);
@@ -60,11 +72,16 @@ public:
     boost::asio::awaitable<std::int64_t> seal_legacy_applicant_names(int batch = 200);
 
 private:
+    struct long_polls;  // the waiters and the LISTEN connection that wakes them (long_polls.hpp)
+    boost::asio::awaitable<void> seal_in_background();
+    boost::asio::awaitable<void> listen_for_decisions();
+
     api_dependencies deps_;
     api_options options_;
     core::counter& accepted_;
     core::counter& duplicates_;
     core::counter& replays_;
+    std::unique_ptr<long_polls> long_polls_;
 };
 
 /// The authenticated data binding a sealed applicant name to its application (and not to a PAN field).

@@ -134,6 +134,8 @@ po::options_description serve_options() {
         "how often the retention jobs run")(
         "bus-retention-hours", po::value<long>()->default_value(in_h(defaults.bus_retention)),
         "bus retention: processed-message records older than this are deleted")(
+        "event-retention-days", po::value<long>()->default_value(in_h(defaults.event_retention) / 24),
+        "the event feed (GET /events) keeps decision events at least this long")(
         "max-pending", po::value<long>()->default_value(static_cast<long>(defaults.max_pending)),
         "admission control: POST /applications answers 503 (Retry-After) while more applications than this "
         "are PENDING (read every second); 0 disables")(
@@ -534,6 +536,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.redrive_interval = std::chrono::seconds{positive(vm, "redrive-interval-seconds")};
     c.retention_interval = std::chrono::seconds{positive(vm, "retention-interval-seconds")};
     c.bus_retention = std::chrono::hours{positive(vm, "bus-retention-hours")};
+    c.event_retention = std::chrono::hours{positive(vm, "event-retention-days") * 24};
     c.max_pending = not_negative(vm, "max-pending");
     c.max_pending_age = std::chrono::seconds{not_negative(vm, "max-pending-age-seconds")};
     c.max_waiters = vm["max-waiters"].as<std::size_t>();

@@ -22,6 +22,9 @@
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/crypto/pan_index.hpp>
 #include <prequal/decision/decision_module.hpp>
+#include <prequal/decision/decision_routes.hpp>
+#include <prequal/decision/event_feed.hpp>
+#include <prequal/decision/event_sequencer.hpp>
 #include <prequal/http/router.hpp>
 #include <prequal/http/server.hpp>
 #include <prequal/notify/notify_module.hpp>
@@ -100,7 +103,9 @@ struct service::impl {
     std::unique_ptr<notify::notify_module> notify;  // only when this process runs the notify module
     std::unique_ptr<access::key_cache> keys;        // only with --auth=api-key and the api module
     std::unique_ptr<access::gate> gate;
-    std::unique_ptr<api::api_module> api;  // only when this process runs the api module
+    std::unique_ptr<api::api_module> api;                        // only when this process runs the api module
+    std::unique_ptr<decision::decision_routes> decision_routes;  // review, history, feed: beside the api
+    std::unique_ptr<decision::event_sequencer> sequencer;        // numbers the feed where it is read
     std::unique_ptr<operational_routes> operational;
     http::router router;
     std::unique_ptr<http::server> server;
@@ -116,6 +121,9 @@ struct service::impl {
     void wait_for_signal(std::shared_ptr<asio::signal_set> set);
     asio::awaitable<void> run_api() {
         if (api) co_await api->run();
+    }
+    asio::awaitable<void> run_sequencer() {
+        if (sequencer) co_await sequencer->run();
     }
     asio::awaitable<void> run_keys() {
         if (keys) co_await keys->run();
@@ -199,7 +207,8 @@ asio::awaitable<void> service::impl::serve() {
     rt.interval = config.retention_interval;
     rt.processed_messages_age = config.bus_retention;
     std::vector<outbox::retention_job> owner_jobs{api::idempotency_key_retention(api::idempotency_window),
-                                                  notify::delivery_retention(config.bus_retention)};
+                                                  notify::delivery_retention(config.bus_retention),
+                                                  decision::event_feed_retention(config.event_retention)};
     retention = std::make_unique<outbox::retention>(ex, *pool, applications, std::move(owner_jobs), rt,
                                                     log.child("retention"), metrics);
     if (config.run_credit) {
@@ -239,6 +248,12 @@ asio::awaitable<void> service::impl::serve() {
                                   [this] { return draining.load(); }, admission.get(), conninfo},
             api::api_options{config.submitted_topic, config.max_waiters});
         api->register_routes(router);
+        // The decision module's routes are served where the API is, behind the same guard, whichever
+        // process consumes credit reports.
+        decision_routes = std::make_unique<decision::decision_routes>(
+            decision::routes_dependencies{*pool, metrics, log.child("decision"), wake, config.decided_topic});
+        decision_routes->register_routes(router);
+        sequencer = std::make_unique<decision::event_sequencer>(ex, *pool, log.child("event-feed"), metrics);
     }
 
     http::server_options so;
@@ -286,7 +301,8 @@ asio::awaitable<void> service::impl::serve() {
             {{"listen", config.listen_host + ":" + std::to_string(server->port())}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              run_api() && run_keys() && run_notify() && announce_ready() && shutdown_sequence());
+              run_api() && run_keys() && run_notify() && run_sequencer() && announce_ready() &&
+              shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }
@@ -382,6 +398,7 @@ asio::awaitable<void> service::impl::shutdown_sequence() {
     retention->stop();
     if (notify)
         notify->stop();  // attempts in flight finish (each within its deadline) or their lease expires
+    if (sequencer) sequencer->stop();
     // Publisher first: its last batch may still need the bus (a stopped bus refuses publishes).
     publisher->stop();
     if (!publisher_finished) {
@@ -466,6 +483,8 @@ int service::wait() {
     // Destroy in reverse order of construction while no io thread runs.
     s.tls.reset();  // waits for a reload in progress
     s.server.reset();
+    s.sequencer.reset();
+    s.decision_routes.reset();
     s.api.reset();
     s.gate.reset();
     s.keys.reset();

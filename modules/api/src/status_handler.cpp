@@ -35,6 +35,8 @@ http::response status_body(const detail::application_status& a) {
     // The database wrote this text from a text[] (array_to_json): it parses.
     body["reason_codes"] = a.reason_codes ? json::parse(*a.reason_codes) : json::value(nullptr);
     body["ruleset_version"] = nullable(a.ruleset_version);
+    body["version"] = a.version;
+    body["decided_by"] = nullable(a.decided_by);
     body["created_at"] = a.created_at;
     body["updated_at"] = a.updated_at;
     return detail::json_response(200, json::serialize(body));

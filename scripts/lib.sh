@@ -10,7 +10,7 @@ PREQUAL_PACKAGES=(
     libpq-dev postgresql
     libbotan-2-dev libfmt-dev catch2
     librdkafka-dev kcat
-    curl iproute2
+    curl iproute2 python3
     libssl-dev openssl
 )
 

@@ -4,6 +4,7 @@
 #include "ops_commands.hpp"
 #include "personal_data_commands.hpp"
 #include "service.hpp"
+#include "webhook_command.hpp"
 
 #include <prequal/core/logger.hpp>
 #include <prequal/crypto/keys.hpp>
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
         if (cl.command == "apikey") return app::run_apikey_command(cl, log);
         if (cl.command == "rewrap") return app::run_rewrap_command(cl, log);
         if (cl.command == "erase") return app::run_erase_command(cl, log);
+        if (cl.command == "webhook") return app::run_webhook_command(cl, log);
         if (cl.command != "serve") {
             std::fprintf(stderr, "prequal: unknown command '%s' (try prequal --help)\n", cl.command.c_str());
             return 2;

@@ -3,10 +3,12 @@
 #include "apikey_command.hpp"
 
 #include "ops_commands.hpp"
+#include "webhook_command.hpp"
 
 #include <prequal/access/api_key.hpp>
 #include <prequal/access/key_admin.hpp>
 #include <prequal/access/scopes.hpp>
+#include <prequal/notify/webhook_admin.hpp>
 
 #include <boost/json.hpp>
 
@@ -19,7 +21,8 @@ namespace {
 
 constexpr const char* usage =
     "usage: prequal apikey create --name=CLIENT [--scopes=S,...] [--rate-limit=N] [--burst=B] "
-    "[--expires-in-days=D] [--json] | apikey list [--json] | apikey revoke ID";
+    "[--expires-in-days=D] [--webhook-url=URL [--allow-private]] [--json] | apikey list [--json] | apikey "
+    "revoke ID";
 
 json::value nullable(const std::optional<std::string>& s) {
     return s ? json::value(*s) : json::value(nullptr);
@@ -47,12 +50,20 @@ std::string limit_text(const std::optional<std::int64_t>& n) {
     return *n == 0 ? "unlimited" : std::to_string(*n);
 }
 
-asio::awaitable<int> create(pg::connection& c, access::key_settings settings, bool as_json, std::ostream& out,
+// With a webhook URL (already checked), the client's webhook is set too and its secret printed last.
+asio::awaitable<int> create(pg::connection& c, access::key_settings settings, std::string webhook_url,
+                            std::shared_ptr<const crypto::pan_cipher> cipher, bool as_json, std::ostream& out,
                             std::ostream& err) {
     const auto k = co_await access::create_key(c, std::move(settings));
+    std::string secret;
+    if (!webhook_url.empty()) secret = co_await notify::set_webhook(c, *cipher, k.info.client, webhook_url);
     if (as_json) {
         json::object o = to_json(k.info);
         o["key"] = k.key;
+        if (!secret.empty()) {
+            o["webhook_url"] = webhook_url;
+            o["webhook_secret"] = secret;
+        }
         out << json::serialize(o) << '\n';
         co_return 0;
     }
@@ -67,6 +78,10 @@ asio::awaitable<int> create(pg::connection& c, access::key_settings settings, bo
     for (const auto& [name, value] : fields)
         out << name << std::string(12 - std::string_view{name}.size(), ' ') << value << '\n';
     err << "prequal: store the key now; it is not shown again (only its hash is kept)\n";
+    if (!secret.empty()) {
+        out << "webhook_url " << webhook_url << '\n' << secret << '\n';
+        err << secret_shown_once << '\n';
+    }
     co_return 0;
 }
 
@@ -117,8 +132,8 @@ int run_apikey_command(const command_line& cl, const core::logger& log, std::ost
     const auto& a = cl.args;
     const auto& k = cl.apikey;
     const std::string sub = a.empty() ? "" : a[0];
-    const bool create_options =
-        !k.name.empty() || !k.scopes.empty() || k.rate_limit || k.burst || k.expires_in_days;
+    const bool create_options = !k.name.empty() || !k.scopes.empty() || k.rate_limit || k.burst ||
+                                k.expires_in_days || !cl.webhook.url.empty() || cl.webhook.allow_private;
     std::function<asio::awaitable<int>(pg::connection&)> work;
     if (sub == "create" && a.size() == 1) {
         if (k.name.empty()) {
@@ -136,7 +151,24 @@ int run_apikey_command(const command_line& cl, const core::logger& log, std::ost
         settings.rate_limit = k.rate_limit;
         settings.burst = k.burst;
         settings.expires_in_days = k.expires_in_days;
-        work = [&, settings](pg::connection& c) { return create(c, settings, cl.json, out, err); };
+        const std::string& url = cl.webhook.url;
+        if (cl.webhook.allow_private && url.empty()) {
+            err << "prequal: --allow-private belongs to --webhook-url; " << usage << '\n';
+            return 2;
+        }
+        if (!url.empty()) {
+            if (auto why = check_webhook_url(url, cl.webhook.allow_private)) {
+                err << "prequal: refused: " << *why << '\n';
+                return 1;
+            }
+        }
+        work = [&, settings](pg::connection& c) {
+            // The key ring is read once the database is there (the private cluster's key file lives beside
+            // it).
+            std::shared_ptr<const crypto::pan_cipher> cipher;
+            if (!url.empty()) cipher = std::make_shared<crypto::pan_cipher>(secret_cipher(cl.config));
+            return create(c, settings, url, cipher, cl.json, out, err);
+        };
     } else if (sub == "list" && a.size() == 1 && !create_options) {
         work = [&](pg::connection& c) { return list(c, cl.json, out); };
     } else if (sub == "revoke" && !create_options) {

@@ -3,6 +3,8 @@
 
 #include "open_files.hpp"
 
+#include <prequal/webhook/destination.hpp>
+
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
@@ -23,14 +25,17 @@ namespace {
 constexpr const char* usage_head =
     "prequal — loan prequalification service\n\n"
     "Usage:\n"
-    "  prequal serve [OPTIONS]     run the API, credit and decision modules\n"
+    "  prequal serve [OPTIONS]     run the API, credit, decision and notify modules\n"
     "  prequal migrate [OPTIONS]   apply pending database migrations and exit\n"
     "  prequal keygen              print a fresh --encryption-keys entry and --pan-index-key\n"
     "  prequal dlq list|show ID|replay ID|replay --all   inspect and replay dead-lettered messages\n"
     "  prequal outbox status       pending count, oldest pending age, dead events\n"
     "  prequal apikey create --name=CLIENT [--scopes=S,...] [--rate-limit=N] [--burst=B] "
-    "[--expires-in-days=D]\n"
+    "[--expires-in-days=D] [--webhook-url=URL]\n"
     "  prequal apikey list | apikey revoke ID   API keys (printed once at creation; only a hash is stored)\n"
+    "  prequal webhook set --client=C --url=URL | webhook rotate-secret --client=C | webhook show "
+    "--client=C\n"
+    "                              a client's webhook; set and rotate-secret print the signing secret once\n"
     "  prequal rewrap              rewrap every data key under the first --encryption-keys key\n"
     "  prequal erase ID            erase a decided application's personal data (contract section 8)\n"
     "  prequal --help | --version\n"
@@ -55,7 +60,7 @@ std::string default_modules() {
     std::string out;
     for (const auto& [name, on] :
          {std::pair{"api", defaults.run_api}, std::pair{"credit", defaults.run_credit},
-          std::pair{"decision", defaults.run_decision}})
+          std::pair{"decision", defaults.run_decision}, std::pair{"notify", defaults.run_notify}})
         if (on) out += (out.empty() ? "" : ",") + std::string(name);
     return out;
 }
@@ -97,8 +102,11 @@ po::options_description serve_options() {
         "credit-group", po::value<std::string>()->default_value(defaults.credit_group),
         "consumer group of the credit module")(
         "decision-group", po::value<std::string>()->default_value(defaults.decision_group),
-        "consumer group of the decision module")("encryption-keys", po::value<std::string>(),
-                                                 "AES-256 keys ID:BASE64[,ID:BASE64...]; the first encrypts")(
+        "consumer group of the decision module")(
+        "notify-group", po::value<std::string>()->default_value(defaults.notify_group),
+        "consumer group of the notify module (webhooks)")(
+        "encryption-keys", po::value<std::string>(),
+        "AES-256 keys ID:BASE64[,ID:BASE64...]; the first encrypts")(
         "pan-index-key", po::value<std::string>(), "BASE64 key (>= 32 bytes) of the PAN look-up HMAC")(
         "bus-partitions", po::value<std::size_t>()->default_value(defaults.bus_partitions),
         "memory bus: partitions (handler concurrency) per group")(
@@ -128,6 +136,8 @@ po::options_description serve_options() {
         "how often the retention jobs run")(
         "bus-retention-hours", po::value<long>()->default_value(in_h(defaults.bus_retention)),
         "bus retention: processed-message records older than this are deleted")(
+        "event-retention-days", po::value<long>()->default_value(in_h(defaults.event_retention) / 24),
+        "the event feed (GET /events) keeps decision events at least this long")(
         "max-pending", po::value<long>()->default_value(static_cast<long>(defaults.max_pending)),
         "admission control: POST /applications answers 503 (Retry-After) while more applications than this "
         "are PENDING (read every second); 0 disables")(
@@ -153,6 +163,47 @@ po::options_description access_options() {
     return d;
 }
 
+// Webhooks (contract section 7).
+po::options_description webhook_serve_options() {
+    po::options_description d{"Webhooks"};
+    d.add_options()(
+        "webhook-max-age-hours",
+        po::value<double>()->default_value(
+            std::chrono::duration<double, std::ratio<3600>>(defaults.webhook_max_age).count()),
+        "retry a webhook delivery (1 s doubling, capped at 10 min, with jitter) until it is this old, then "
+        "dead-letter it (prequal dlq list/replay); fractional allowed")(
+        "webhook-allow-private", po::value<bool>()->default_value(false)->implicit_value(true),
+        "allow webhook receivers on loopback, private, link-local and similar addresses, and plain http "
+        "(tests, on-premises receivers); otherwise https to public addresses only, checked at every "
+        "delivery")("webhook-url", po::value<std::string>(),
+                    "with --auth=none: the webhook URL of the `anonymous` client (needs --webhook-secret)")(
+        "webhook-secret", po::value<std::string>(),
+        "with --webhook-url: its signing secret (better given as PREQUAL_WEBHOOK_SECRET than on the command "
+        "line, where other users can see it)");
+    return d;
+}
+
+// `prequal webhook set|rotate-secret|show`: command-line only, like apikey's.
+po::options_description webhook_command_options() {
+    po::options_description d{"webhook"};
+    d.add_options()("client", po::value<std::string>(), "the client (as in apikey create --name)")(
+        "url", po::value<std::string>(), "set: the https URL deliveries are POSTed to")(
+        "allow-private",
+        "set: accept a URL on a loopback/private address or plain http (tests, on-premises receivers; serve "
+        "then needs --webhook-allow-private too)")("json", "machine-readable JSON instead of text");
+    return d;
+}
+
+// The key ring that seals webhook secrets, for the operator commands that write them.
+po::options_description secret_sealing_options() {
+    po::options_description d{"Keys"};
+    d.add_options()(
+        "encryption-keys", po::value<std::string>(),
+        "serve's --encryption-keys (seals webhook secrets); needed with --database-url, read from "
+        "the data directory's key file otherwise");
+    return d;
+}
+
 // `prequal apikey create` settings: command-line only (an environment variable PREQUAL_NAME must not name
 // a client by accident).
 po::options_description apikey_create_options() {
@@ -166,6 +217,10 @@ po::options_description apikey_create_options() {
         "burst", po::value<std::int64_t>(), "token-bucket capacity (default: serve --default-burst)")(
         "expires-in-days", po::value<double>(),
         "lifetime in days, fractional allowed (default: never expires)")(
+        "webhook-url", po::value<std::string>(),
+        "also set the client's webhook (as prequal webhook set); its signing secret is printed once, alone "
+        "on "
+        "the last line")("allow-private", "with --webhook-url: accept a loopback/private address or http")(
         "json", "machine-readable JSON instead of text");
     return d;
 }
@@ -201,6 +256,51 @@ void parse_apikey(const po::variables_map& vm, command_line& out) {
         k.expires_in_days = vm["expires-in-days"].as<double>();
         if (!(*k.expires_in_days > 0) || *k.expires_in_days > 36500)
             throw std::invalid_argument("--expires-in-days must be a number of days > 0 (at most 36500)");
+    }
+    if (vm.count("webhook-url")) out.webhook.url = vm["webhook-url"].as<std::string>();
+    out.webhook.allow_private = vm.count("allow-private") > 0;
+    if (vm.count("encryption-keys")) out.config.encryption_keys = vm["encryption-keys"].as<std::string>();
+}
+
+void parse_webhook_command(const po::variables_map& vm, command_line& out) {
+    if (vm.count("args")) out.args = vm["args"].as<std::vector<std::string>>();
+    out.json = vm.count("json") > 0;
+    auto& w = out.webhook;
+    if (vm.count("client")) {
+        w.client = vm["client"].as<std::string>();
+        if (!is_client_name(w.client))
+            throw std::invalid_argument("--client must be 1-64 characters of letters, digits and -_.@");
+    }
+    if (vm.count("url")) w.url = vm["url"].as<std::string>();
+    w.allow_private = vm.count("allow-private") > 0;
+    if (vm.count("encryption-keys")) out.config.encryption_keys = vm["encryption-keys"].as<std::string>();
+}
+
+void parse_webhook_serve(const po::variables_map& vm, service_config& c) {
+    const double hours = vm["webhook-max-age-hours"].as<double>();
+    if (!(hours > 0) || hours > 24 * 30)
+        throw std::invalid_argument("--webhook-max-age-hours must be > 0 and at most 720 (30 days)");
+    c.webhook_max_age = std::chrono::milliseconds{static_cast<std::int64_t>(hours * 3600 * 1000)};
+    if (c.webhook_max_age.count() < 1000)
+        throw std::invalid_argument("--webhook-max-age-hours must be at least one second (0.0003)");
+    c.webhook_allow_private = vm["webhook-allow-private"].as<bool>();
+    if (vm.count("webhook-url")) c.webhook_url = vm["webhook-url"].as<std::string>();
+    if (vm.count("webhook-secret")) c.webhook_secret = vm["webhook-secret"].as<std::string>();
+    if (c.webhook_url.empty() != c.webhook_secret.empty())
+        throw std::invalid_argument(c.webhook_url.empty()
+                                        ? "--webhook-secret needs --webhook-url (the webhook it signs for)"
+                                        : "--webhook-url needs --webhook-secret (or PREQUAL_WEBHOOK_SECRET)");
+    if (c.webhook_secret.size() > 1024)
+        throw std::invalid_argument("--webhook-secret must be at most 1024 bytes");
+    if (!c.webhook_url.empty()) {
+        if (access::resolve_auth_mode(c.auth, c.listen_host) != access::auth_mode::none)
+            throw std::invalid_argument(
+                "--webhook-url is the webhook of the `anonymous` client and needs --auth=none (with API "
+                "keys, "
+                "use prequal webhook set --client=CLIENT --url=URL)");
+        auto parsed = webhook::parse_url(c.webhook_url, webhook::destination_rules{c.webhook_allow_private});
+        if (auto* why = std::get_if<std::string>(&parsed))
+            throw std::invalid_argument("--webhook-url: " + *why);
     }
 }
 
@@ -239,7 +339,7 @@ void parse_listen(const std::string& text, service_config& c) {
 }
 
 void parse_modules(const std::string& text, service_config& c) {
-    c.run_api = c.run_credit = c.run_decision = false;
+    c.run_api = c.run_credit = c.run_decision = c.run_notify = false;
     std::stringstream in{text};
     std::string m;
     while (std::getline(in, m, ',')) {
@@ -249,11 +349,13 @@ void parse_modules(const std::string& text, service_config& c) {
             c.run_credit = true;
         else if (m == "decision")
             c.run_decision = true;
+        else if (m == "notify")
+            c.run_notify = true;
         else
             throw std::invalid_argument("--modules: unknown module '" + m +
-                                        "' (expected api, credit, decision)");
+                                        "' (expected api, credit, decision, notify)");
     }
-    if (!c.run_api && !c.run_credit && !c.run_decision)
+    if (!c.run_api && !c.run_credit && !c.run_decision && !c.run_notify)
         throw std::invalid_argument("--modules must name at least one module");
 }
 
@@ -290,6 +392,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
           << serve_options() << "\n"
           << access_options() << "\n"
           << tls_options() << "\n"
+          << webhook_serve_options() << "\n"
           << database_options();
         out.help_text = s.str();
         return out;
@@ -302,10 +405,16 @@ command_line parse_command_line(int argc, const char* const* argv) {
     po::options_description allowed;
     allowed.add(common_options());
     if (out.command == "serve")
-        allowed.add(serve_options()).add(access_options()).add(tls_options()).add(database_options());
-    else if (out.command == "migrate" || out.command == "apikey")
-        allowed.add(
-            database_options());  // apikey's own options are command-line only (apikey_create_options)
+        allowed.add(serve_options())
+            .add(access_options())
+            .add(tls_options())
+            .add(webhook_serve_options())
+            .add(database_options());
+    else if (out.command == "migrate")
+        allowed.add(database_options());
+    else if (out.command == "apikey" || out.command == "webhook")
+        // Their own options are command-line only (apikey_create_options, webhook_command_options).
+        allowed.add(database_options()).add(secret_sealing_options());
     else if (out.command == "rewrap" || out.command == "erase") {
         po::options_description keys{"Keys"};
         keys.add_options()("encryption-keys", po::value<std::string>(),
@@ -328,9 +437,10 @@ command_line parse_command_line(int argc, const char* const* argv) {
         po::options_description with_hidden;
         with_hidden.add(allowed).add(hidden);
         if (out.command == "apikey") with_hidden.add(apikey_create_options());
+        if (out.command == "webhook") with_hidden.add(webhook_command_options());
         po::positional_options_description positional;
         if (out.command == "dlq" || out.command == "outbox" || out.command == "apikey" ||
-            out.command == "erase")
+            out.command == "webhook" || out.command == "erase")
             positional.add("args", -1);
         po::store(po::command_line_parser(rest).options(with_hidden).positional(positional).run(), vm);
         po::store(po::parse_environment(allowed,
@@ -358,6 +468,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
         std::ostringstream s;
         s << "Usage: prequal " << args[0] << " [OPTIONS]\n" << allowed;
         if (args[0] == "apikey") s << apikey_create_options();
+        if (args[0] == "webhook") s << webhook_command_options();
         out.help_text = s.str();
         return out;
     }
@@ -389,6 +500,10 @@ command_line parse_command_line(int argc, const char* const* argv) {
         parse_apikey(vm, out);
         return out;
     }
+    if (out.command == "webhook") {
+        parse_webhook_command(vm, out);
+        return out;
+    }
 
     c.bus = vm["bus"].as<std::string>();
     if (c.bus != "memory" && c.bus != "kafka")
@@ -412,8 +527,9 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.decided_topic = vm["topic-decided"].as<std::string>();
     c.credit_group = vm["credit-group"].as<std::string>();
     c.decision_group = vm["decision-group"].as<std::string>();
-    for (const auto* name :
-         {&c.submitted_topic, &c.credit_topic, &c.decided_topic, &c.credit_group, &c.decision_group})
+    c.notify_group = vm["notify-group"].as<std::string>();
+    for (const auto* name : {&c.submitted_topic, &c.credit_topic, &c.decided_topic, &c.credit_group,
+                             &c.decision_group, &c.notify_group})
         if (name->empty()) throw std::invalid_argument("topic and group names must not be empty");
     if (vm.count("encryption-keys")) c.encryption_keys = vm["encryption-keys"].as<std::string>();
     if (vm.count("pan-index-key")) c.pan_index_key = vm["pan-index-key"].as<std::string>();
@@ -433,6 +549,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.redrive_interval = std::chrono::seconds{positive(vm, "redrive-interval-seconds")};
     c.retention_interval = std::chrono::seconds{positive(vm, "retention-interval-seconds")};
     c.bus_retention = std::chrono::hours{positive(vm, "bus-retention-hours")};
+    c.event_retention = std::chrono::hours{positive(vm, "event-retention-days") * 24};
     c.max_pending = not_negative(vm, "max-pending");
     c.max_pending_age = std::chrono::seconds{not_negative(vm, "max-pending-age-seconds")};
     c.max_waiters = vm["max-waiters"].as<std::size_t>();
@@ -447,6 +564,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     if (c.default_burst < 1 || c.default_burst > 1000000)
         throw std::invalid_argument("--default-burst must be 1 to 1000000");
     parse_tls(vm, c);
+    parse_webhook_serve(vm, c);
     return out;
 }
 

@@ -24,6 +24,7 @@ struct service_config {
     bool run_api = true;
     bool run_credit = true;
     bool run_decision = true;
+    bool run_notify = true;
     std::string kafka_brokers;
     std::vector<std::pair<std::string, std::string>> kafka_properties;  // librdkafka pass-through
     std::string submitted_topic{events::submitted_topic};
@@ -31,6 +32,7 @@ struct service_config {
     std::string decided_topic{events::decided_topic};
     std::string credit_group = "credit";
     std::string decision_group = "decision";
+    std::string notify_group = "notify";
     std::string encryption_keys;    // ID:BASE64[,ID:BASE64...]
     std::string pan_index_key;      // BASE64
     std::filesystem::path sql_dir;  // empty → discovered (see find_sql_dir)
@@ -47,6 +49,7 @@ struct service_config {
     std::chrono::milliseconds redrive_interval{30000};     // how often the re-driver looks
     std::chrono::milliseconds retention_interval{600000};  // how often retention jobs run
     std::chrono::hours bus_retention{24 * 7};              // processed_messages kept this long
+    std::chrono::hours event_retention{24 * 30};  // the event feed (GET /events) keeps events this long
     // Admission control (contract section 6): POST /applications answers 503 while over either; 0 = off.
     std::int64_t max_pending = 100000;
     std::chrono::seconds max_pending_age{120};
@@ -59,6 +62,18 @@ struct service_config {
     // TLS (both or neither): PEM files; set, the listener is HTTPS only and SIGHUP reloads them.
     std::filesystem::path tls_cert;
     std::filesystem::path tls_key;
+    // Webhooks (contract section 7).
+    std::chrono::milliseconds webhook_max_age{std::chrono::hours{24}};  // retried until then, then dead
+    bool webhook_allow_private = false;  // private/loopback receivers and http (tests, on-premises)
+    std::string webhook_url;             // --auth=none: the anonymous client's webhook ...
+    std::string webhook_secret;          // ... and its signing secret (never logged)
+};
+
+/// `prequal webhook set|rotate-secret|show` settings, and `apikey create --webhook-url`.
+struct webhook_options {
+    std::string client;
+    std::string url;
+    bool allow_private = false;  // accept loopback/private receivers and http (tests, on-premises)
 };
 
 /// `prequal apikey create` settings (the other apikey subcommands take positional words only).
@@ -72,14 +87,15 @@ struct apikey_options {
 
 /// What a command line asked for.
 struct command_line {
-    std::string command;  // "serve", "migrate", "keygen", "dlq", "outbox", "apikey", "rewrap", "erase",
-                          // "help", "version"
+    std::string command;  // "serve", "migrate", "keygen", "dlq", "outbox", "apikey", "webhook", "rewrap",
+                          // "erase", "help", "version"
     service_config config;
     std::string help_text;  // filled for "help"
     std::vector<std::string>
         args;           // operator commands: positional words after the command ("list", "show", "7")
     bool json = false;  // operator commands: --json output
     apikey_options apikey;
+    webhook_options webhook;  // webhook commands; apikey create's --webhook-url and --allow-private
 };
 
 /// Parses argv (+ environment + --config file). Throws std::invalid_argument with a message that names

@@ -7,6 +7,7 @@
 #include "ops_queries.hpp"
 
 #include <prequal/core/ids.hpp>
+#include <prequal/notify/webhook_admin.hpp>
 #include <prequal/pg/connection.hpp>
 #include <prequal/pg/migrations.hpp>
 
@@ -170,9 +171,25 @@ asio::awaitable<int> dlq_show(pg::connection& c, record_id id, bool as_json, std
 
 struct replay_outcome {
     std::string id;
-    std::string outbox_id;  // the event that will be delivered again; empty when skipped
+    std::string
+        outbox_id;  // the event (or webhook delivery) that will be delivered again; empty when skipped
     std::string note;
+    bool webhook = false;  // outbox_id names a webhook delivery
 };
+
+// A webhook delivery that died of old age is not re-published: its delivery row is re-armed (attempts 0, due
+// now, a fresh max age) and the dispatchers are woken. Inside the caller's transaction, after the lock.
+asio::awaitable<replay_outcome> rearm_webhook(pg::connection& c, std::string id, std::string event_id) {
+    std::optional<std::string> delivery;
+    if (core::is_uuid(event_id)) delivery = co_await notify::rearm_delivery(c, event_id);
+    if (!delivery) {
+        co_await c.execute(pg::rollback);
+        co_return replay_outcome{id, "", "its webhook delivery is gone or was delivered meanwhile"};
+    }
+    pg::steps last{{q::mark_replayed, pg::args(id)}, {pg::commit, {}}};
+    co_await c.pipeline(std::move(last));
+    co_return replay_outcome{id, *delivery, "webhook delivery " + *delivery + " re-armed", true};
+}
 
 // Re-publishes one dead letter through the outbox, in one transaction.
 asio::awaitable<replay_outcome> replay_dead_letter(pg::connection& c, std::string id) {
@@ -184,6 +201,8 @@ asio::awaitable<replay_outcome> replay_dead_letter(pg::connection& c, std::strin
         co_await c.execute(pg::rollback);
         co_return replay_outcome{id, "", "no such dead letter"};
     }
+    if (letter->topic == notify::dead_letter_topic)
+        co_return co_await rearm_webhook(c, id, letter->message_id);
     const std::string& key = letter->key;
     if (!core::is_uuid(key)) {
         co_await c.execute(pg::rollback);
@@ -242,6 +261,8 @@ asio::awaitable<int> dlq_replay(pg::connection& c, std::optional<record_id> id, 
         for (const auto& o : outcomes) {
             if (o.outbox_id.empty())
                 skipped.push_back(json::object{{"id", o.id}, {"reason", o.note}});
+            else if (o.webhook)
+                replayed.push_back(json::object{{"id", o.id}, {"webhook_delivery_id", o.outbox_id}});
             else
                 replayed.push_back(json::object{{"id", o.id}, {"outbox_event_id", o.outbox_id}});
         }

@@ -22,8 +22,13 @@
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/crypto/pan_index.hpp>
 #include <prequal/decision/decision_module.hpp>
+#include <prequal/decision/decision_routes.hpp>
+#include <prequal/decision/event_feed.hpp>
+#include <prequal/decision/event_sequencer.hpp>
 #include <prequal/http/router.hpp>
 #include <prequal/http/server.hpp>
+#include <prequal/notify/notify_module.hpp>
+#include <prequal/notify/webhook_admin.hpp>
 #include <prequal/outbox/dead_letter_recorder.hpp>
 #include <prequal/outbox/publisher.hpp>
 #include <prequal/outbox/redriver.hpp>
@@ -95,9 +100,12 @@ struct service::impl {
     std::unique_ptr<outbox::retention> retention;
     std::unique_ptr<credit::credit_module> credit;
     std::unique_ptr<decision::decision_module> decision;
-    std::unique_ptr<access::key_cache> keys;  // only with --auth=api-key and the api module
+    std::unique_ptr<notify::notify_module> notify;  // only when this process runs the notify module
+    std::unique_ptr<access::key_cache> keys;        // only with --auth=api-key and the api module
     std::unique_ptr<access::gate> gate;
-    std::unique_ptr<api::api_module> api;  // only when this process runs the api module
+    std::unique_ptr<api::api_module> api;                        // only when this process runs the api module
+    std::unique_ptr<decision::decision_routes> decision_routes;  // review, history, feed: beside the api
+    std::unique_ptr<decision::event_sequencer> sequencer;        // numbers the feed where it is read
     std::unique_ptr<operational_routes> operational;
     http::router router;
     std::unique_ptr<http::server> server;
@@ -114,9 +122,16 @@ struct service::impl {
     asio::awaitable<void> run_api() {
         if (api) co_await api->run();
     }
+    asio::awaitable<void> run_sequencer() {
+        if (sequencer) co_await sequencer->run();
+    }
     asio::awaitable<void> run_keys() {
         if (keys) co_await keys->run();
     }
+    asio::awaitable<void> run_notify() {
+        if (notify) co_await notify->run();
+    }
+    asio::awaitable<void> set_up_notify(asio::any_io_executor ex);
     asio::awaitable<void> set_up_access(asio::any_io_executor ex);
     asio::awaitable<void> run_publisher() {
         co_await publisher->run();
@@ -191,7 +206,9 @@ asio::awaitable<void> service::impl::serve() {
     outbox::retention_options rt;
     rt.interval = config.retention_interval;
     rt.processed_messages_age = config.bus_retention;
-    std::vector<outbox::retention_job> owner_jobs{api::idempotency_key_retention(api::idempotency_window)};
+    std::vector<outbox::retention_job> owner_jobs{api::idempotency_key_retention(api::idempotency_window),
+                                                  notify::delivery_retention(config.bus_retention),
+                                                  decision::event_feed_retention(config.event_retention)};
     retention = std::make_unique<outbox::retention>(ex, *pool, applications, std::move(owner_jobs), rt,
                                                     log.child("retention"), metrics);
     if (config.run_credit) {
@@ -212,6 +229,9 @@ asio::awaitable<void> service::impl::serve() {
             std::make_unique<decision::decision_module>(*pool, log.child("decision"), metrics, wake, dopt);
         decision->subscribe(*bus);
     }
+    if (config.run_notify) co_await set_up_notify(ex);
+    // Not the decided topic's dead letters: Kafka deployments have no loan_applications_decided_dlq topic
+    // yet.
     outbox::record_dead_letters(*bus, *pool, {config.submitted_topic, config.credit_topic},
                                 "dead-letter-recorder", log.child("dlq"));
 
@@ -228,6 +248,12 @@ asio::awaitable<void> service::impl::serve() {
                                   [this] { return draining.load(); }, admission.get(), conninfo},
             api::api_options{config.submitted_topic, config.max_waiters});
         api->register_routes(router);
+        // The decision module's routes are served where the API is, behind the same guard, whichever
+        // process consumes credit reports.
+        decision_routes = std::make_unique<decision::decision_routes>(
+            decision::routes_dependencies{*pool, metrics, log.child("decision"), wake, config.decided_topic});
+        decision_routes->register_routes(router);
+        sequencer = std::make_unique<decision::event_sequencer>(ex, *pool, log.child("event-feed"), metrics);
     }
 
     http::server_options so;
@@ -248,6 +274,14 @@ asio::awaitable<void> service::impl::serve() {
         // The in-memory queue died with any previous process: re-drive every unfinished application.
         const auto n = co_await publisher->requeue_unfinished(applications);
         if (n > 0) log.info("re-driving unfinished work from the outbox", {{"events", std::to_string(n)}});
+        if (notify) {
+            // Decided events are final (their application is not unfinished), so the re-drive above does not
+            // cover the ones this module had not consumed yet when the previous process died.
+            const auto d = co_await notify::requeue_unconsumed(*pool, config.notify_group,
+                                                               config.decided_topic, config.webhook_max_age);
+            if (d > 0) log.info("re-driving unconsumed decision events", {{"events", std::to_string(d)}});
+            if (d > 0) publisher->wake();
+        }
     }
     if (handle_signals) {
         auto set = std::make_shared<asio::signal_set>(ex, SIGINT, SIGTERM);
@@ -267,7 +301,8 @@ asio::awaitable<void> service::impl::serve() {
             {{"listen", config.listen_host + ":" + std::to_string(server->port())}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              run_api() && run_keys() && announce_ready() && shutdown_sequence());
+              run_api() && run_keys() && run_notify() && run_sequencer() && announce_ready() &&
+              shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
 }
@@ -287,6 +322,24 @@ asio::awaitable<void> service::impl::set_up_access(asio::any_io_executor ex) {
         log.info("API keys loaded", {{"keys", std::to_string(keys->size())}});
     }
     gate = std::make_unique<access::gate>(go, keys.get(), metrics, log.child("access"));
+}
+
+// The notify module (webhooks): its consumer and dispatcher, and with --auth=none the anonymous client's
+// webhook from --webhook-url/--webhook-secret (written before consuming starts).
+asio::awaitable<void> service::impl::set_up_notify(asio::any_io_executor ex) {
+    if (!config.webhook_url.empty()) {
+        auto conn = co_await pool->acquire();
+        co_await notify::put_webhook(*conn, *cipher, "anonymous", config.webhook_url, config.webhook_secret);
+        log.info("webhook of the anonymous client configured from --webhook-url");
+    }
+    notify::notify_options no;
+    no.group = config.notify_group;
+    no.input_topic = config.decided_topic;
+    no.max_age = config.webhook_max_age;
+    no.rules.allow_private = config.webhook_allow_private;
+    no.listen_conninfo = conninfo;
+    notify = std::make_unique<notify::notify_module>(ex, *pool, *cipher, log.child("notify"), metrics, no);
+    notify->subscribe(*bus);
 }
 
 // The set lives as long as a wait is pending on it: after the stopping signal it is destroyed, so a second
@@ -343,6 +396,9 @@ asio::awaitable<void> service::impl::shutdown_sequence() {
     log.info("HTTP drained; stopping the outbox publisher, then the consumers");
     redriver->stop();
     retention->stop();
+    if (notify)
+        notify->stop();  // attempts in flight finish (each within its deadline) or their lease expires
+    if (sequencer) sequencer->stop();
     // Publisher first: its last batch may still need the bus (a stopped bus refuses publishes).
     publisher->stop();
     if (!publisher_finished) {
@@ -427,10 +483,13 @@ int service::wait() {
     // Destroy in reverse order of construction while no io thread runs.
     s.tls.reset();  // waits for a reload in progress
     s.server.reset();
+    s.sequencer.reset();
+    s.decision_routes.reset();
     s.api.reset();
     s.gate.reset();
     s.keys.reset();
     s.operational.reset();
+    s.notify.reset();
     s.decision.reset();
     s.credit.reset();
     s.retention.reset();

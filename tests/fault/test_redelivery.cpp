@@ -20,9 +20,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The outbox events that prequal's modules consume, as bus messages as the publisher builds them
-// (loan_applications_decided has no consumer in prequal: the memory bus drops it, so it is never
-// redelivered).
+// The outbox events of the decision pipeline, as bus messages as the publisher builds them
+// (loan_applications_decided, consumed by the notify module, is left out: the storm is about deciding once).
 std::vector<prequal::bus::message> outbox_messages(const std::string& conninfo) {
     PGconn* c = PQconnectdb(conninfo.c_str());
     REQUIRE(PQstatus(c) == CONNECTION_OK);

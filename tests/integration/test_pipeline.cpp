@@ -75,7 +75,9 @@ TEST_CASE("integration: a pending application reads back with null decision fiel
 }
 
 TEST_CASE("integration: a duplicate message injected into the bus is processed once", "[integration][pg]") {
-    service_fixture f;
+    // The decision pipeline alone: the notify module (on by default) would add its own inbox record of the
+    // decided event to the processed_messages counted below.
+    service_fixture f{[](prequal::app::service_config& c) { c.run_notify = false; }};
     const std::string id = f.submit_ok(unique_pan(), "80000", "100000", "PERSONAL");
     auto first = f.wait_final(id);
 

@@ -9,7 +9,7 @@ const std::string& openapi_document() {
   "servers": [{"url": "/", "description": "This prequal server (every path is relative to where the document was fetched)"}],
   "security": [{"bearerAuth": []}],
   "info": {"title": "prequal", "version": "1.0.0", "license": {"name": "Proprietary", "url": "https://prequal.invalid/licence"},
-           "description": "Loan prequalification: submit an application, read its decision."},
+           "description": "Loan prequalification: submit an application, read its decision, review a MANUAL_REVIEW, follow the decisions feed."},
   "paths": {
     "/applications": {
       "post": {
@@ -87,6 +87,79 @@ const std::string& openapi_document() {
         }
       }
     },
+    "/applications/{application_id}/review": {
+      "post": {
+        "operationId": "reviewApplication",
+        "summary": "Resolve a MANUAL_REVIEW decision (underwriting review)",
+        "description": "Needs an API key with the scope applications:review when authentication is on. Records a second decision: the status becomes the outcome, reason_codes [REVIEWED_APPROVED] or [REVIEWED_REJECTED], max_approved_amount_inr monthly income x 48 when approved, null when rejected; the machine decision stays in the history; an application_decided event with decided_by review is published. expected_version must equal the status body's version: 409 VERSION_CONFLICT when it does not (a concurrent review won), 409 NOT_REVIEWABLE when the application is not in MANUAL_REVIEW. Another client's application is 404.",
+        "security": [{"bearerAuth": ["applications:review"]}],
+        "parameters": [{"name": "application_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewRequest"}}}},
+        "responses": {
+          "200": {"description": "The review is recorded",
+                  "headers": {"RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                              "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                              "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReviewResult"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "409": {"$ref": "#/components/responses/Error"},
+          "413": {"$ref": "#/components/responses/Error"},
+          "415": {"$ref": "#/components/responses/Error"},
+          "422": {"$ref": "#/components/responses/Error"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/applications/{application_id}/decisions": {
+      "get": {
+        "operationId": "listDecisions",
+        "summary": "The application's decisions in order (the machine's, then any review)",
+        "description": "Needs an API key with the scope applications:read when authentication is on. Empty while PENDING. Another client's application is 404, exactly like an unknown id.",
+        "security": [{"bearerAuth": ["applications:read"]}],
+        "parameters": [{"name": "application_id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+        "responses": {
+          "200": {"description": "The decision history",
+                  "headers": {"RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                              "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                              "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DecisionHistory"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "422": {"$ref": "#/components/responses/Error"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/events": {
+      "get": {
+        "operationId": "listEvents",
+        "summary": "The client's application_decided events in commit order, from a cursor",
+        "description": "Needs an API key with the scope applications:read when authentication is on. Each event as webhooks deliver it (with event_id). Page with after = the previous page's next: no event is skipped or repeated; a cursor from the last page returns an empty list until new decisions arrive. Events are kept at least --event-retention-days (30).",
+        "security": [{"bearerAuth": ["applications:read"]}],
+        "parameters": [
+          {"name": "after", "in": "query", "required": false, "description": "An opaque cursor (a previous page's next); absent: from the oldest kept event", "schema": {"type": "string", "pattern": "^c1_[0-9a-f]{16}$"}},
+          {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}
+        ],
+        "responses": {
+          "200": {"description": "A page of events",
+                  "headers": {"RateLimit-Limit": {"$ref": "#/components/headers/RateLimit-Limit"},
+                              "RateLimit-Remaining": {"$ref": "#/components/headers/RateLimit-Remaining"},
+                              "RateLimit-Reset": {"$ref": "#/components/headers/RateLimit-Reset"}},
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventPage"}}}},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "403": {"$ref": "#/components/responses/Forbidden"},
+          "422": {"$ref": "#/components/responses/Error"},
+          "429": {"$ref": "#/components/responses/RateLimited"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/health": {"get": {"operationId": "getHealth", "summary": "Liveness", "security": [],
                         "responses": {"200": {"description": "The process runs",
                                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
@@ -142,28 +215,95 @@ const std::string& openapi_document() {
                    "properties": {"application_id": {"type": "string", "format": "uuid"}, "status": {"type": "string", "enum": ["PENDING"]}}},
       "Status": {
         "type": "object",
-        "required": ["application_id", "status", "cibil_score", "pan_number_masked", "decision_reason", "max_approved_amount_inr", "reason_codes", "ruleset_version", "personal_data", "created_at", "updated_at"],
+        "required": ["application_id", "status", "cibil_score", "pan_number_masked", "decision_reason", "max_approved_amount_inr", "reason_codes", "ruleset_version", "personal_data", "version", "decided_by", "created_at", "updated_at"],
         "properties": {
           "application_id": {"type": "string", "format": "uuid"},
           "status": {"type": "string", "enum": ["PENDING", "PRE_APPROVED", "REJECTED", "MANUAL_REVIEW"]},
           "cibil_score": {"type": "integer", "nullable": true, "minimum": 300, "maximum": 900},
           "pan_number_masked": {"type": "string", "nullable": true, "description": "null once the personal data is erased", "example": "XXXXXX234F"},
+          "personal_data": {"type": "string", "enum": ["PRESENT", "ERASED"]},
           "decision_reason": {"type": "string", "nullable": true},
           "max_approved_amount_inr": {"type": "string", "nullable": true, "example": "5760000.00"},
           "reason_codes": {"type": "array", "nullable": true, "description": "Why, machine-readable, in order; null while PENDING",
-                           "items": {"type": "string", "enum": ["SCORE_BELOW_650", "SCORE_AT_LEAST_650", "INCOME_ABOVE_LOAN_OVER_48", "INCOME_NOT_ABOVE_LOAN_OVER_48"]},
+                           "items": {"$ref": "#/components/schemas/ReasonCode"},
                            "example": ["SCORE_AT_LEAST_650", "INCOME_ABOVE_LOAN_OVER_48"]},
-          "ruleset_version": {"type": "string", "nullable": true, "description": "The rules that decided; null while PENDING", "example": "2026-12-04.1"},
-          "personal_data": {"type": "string", "enum": ["PRESENT", "ERASED"]},
+          "ruleset_version": {"type": "string", "nullable": true, "description": "The rules that decided; null while PENDING and after a review", "example": "2026-12-04.1"},
+          "version": {"type": "integer", "minimum": 1, "description": "Grows with every change; a review's expected_version"},
+          "decided_by": {"type": "string", "nullable": true, "enum": ["rules", "review", null], "description": "Who made the current decision; null while PENDING"},
           "created_at": {"type": "string", "format": "date-time"},
           "updated_at": {"type": "string", "format": "date-time"}
         }
       },
+      "ReasonCode": {"type": "string", "enum": ["SCORE_BELOW_650", "SCORE_AT_LEAST_650", "INCOME_ABOVE_LOAN_OVER_48", "INCOME_NOT_ABOVE_LOAN_OVER_48", "REVIEWED_APPROVED", "REVIEWED_REJECTED"]},
+      "ReviewRequest": {
+        "type": "object", "additionalProperties": false,
+        "required": ["outcome", "reason", "reviewer", "expected_version"],
+        "properties": {
+          "outcome": {"type": "string", "enum": ["PRE_APPROVED", "REJECTED"]},
+          "reason": {"type": "string", "minLength": 1, "maxLength": 500, "description": "1-500 characters after trimming; no control characters"},
+          "reviewer": {"type": "string", "minLength": 1, "maxLength": 100, "description": "1-100 characters after trimming; no control characters"},
+          "expected_version": {"type": "integer", "minimum": 1, "maximum": 2147483647, "description": "The status body's version"}
+        }
+      },
+      "ReviewResult": {
+        "type": "object",
+        "required": ["application_id", "status", "version", "decided_by", "reason_codes", "decision_reason", "reviewer", "max_approved_amount_inr"],
+        "properties": {
+          "application_id": {"type": "string", "format": "uuid"},
+          "status": {"type": "string", "enum": ["PRE_APPROVED", "REJECTED"]},
+          "version": {"type": "integer", "minimum": 1},
+          "decided_by": {"type": "string", "enum": ["review"]},
+          "reason_codes": {"type": "array", "items": {"$ref": "#/components/schemas/ReasonCode"}},
+          "decision_reason": {"type": "string"},
+          "reviewer": {"type": "string"},
+          "max_approved_amount_inr": {"type": "string", "nullable": true, "example": "3840000.00"}
+        }
+      },
+      "Decision": {
+        "type": "object",
+        "required": ["version", "status", "decided_by", "reason_codes", "decision_reason", "decided_at"],
+        "properties": {
+          "version": {"type": "integer", "minimum": 1, "description": "The application's version this decision produced"},
+          "status": {"type": "string", "enum": ["PRE_APPROVED", "REJECTED", "MANUAL_REVIEW"]},
+          "decided_by": {"type": "string", "enum": ["rules", "review"]},
+          "reason_codes": {"type": "array", "items": {"$ref": "#/components/schemas/ReasonCode"}},
+          "decision_reason": {"type": "string"},
+          "ruleset_version": {"type": "string", "description": "Rules decisions only"},
+          "reviewer": {"type": "string", "description": "Reviews only"},
+          "decided_at": {"type": "string", "format": "date-time"}
+        }
+      },
+      "DecisionHistory": {"type": "object", "required": ["application_id", "decisions"],
+                          "properties": {"application_id": {"type": "string", "format": "uuid"},
+                                         "decisions": {"type": "array", "items": {"$ref": "#/components/schemas/Decision"}}}},
+      "DecisionEvent": {
+        "type": "object",
+        "required": ["event_id", "message_id", "message_version", "event_type", "occurred_at", "application_id", "client", "status", "cibil_score", "reason_codes", "ruleset_version", "max_approved_amount_inr", "decided_by"],
+        "properties": {
+          "event_id": {"type": "string", "format": "uuid", "description": "= message_id; receivers dedupe by it"},
+          "message_id": {"type": "string", "format": "uuid"},
+          "message_version": {"type": "integer", "enum": [1]},
+          "event_type": {"type": "string", "enum": ["application_decided"]},
+          "occurred_at": {"type": "string", "format": "date-time"},
+          "application_id": {"type": "string", "format": "uuid"},
+          "request_id": {"type": "string"},
+          "client": {"type": "string"},
+          "status": {"type": "string", "enum": ["PRE_APPROVED", "REJECTED", "MANUAL_REVIEW"]},
+          "cibil_score": {"type": "integer", "nullable": true, "minimum": 300, "maximum": 900},
+          "reason_codes": {"type": "array", "items": {"$ref": "#/components/schemas/ReasonCode"}},
+          "ruleset_version": {"type": "string", "nullable": true},
+          "max_approved_amount_inr": {"type": "string", "nullable": true},
+          "decided_by": {"type": "string", "enum": ["rules", "review"]}
+        }
+      },
+      "EventPage": {"type": "object", "required": ["events", "next"],
+                    "properties": {"events": {"type": "array", "items": {"$ref": "#/components/schemas/DecisionEvent"}},
+                                   "next": {"type": "string", "description": "The cursor to pass as after for the next page"}}},
       "Error": {
         "type": "object", "required": ["error_code", "message", "details", "request_id", "timestamp", "path"],
         "properties": {
           "error_code": {"type": "string", "enum": ["MALFORMED_JSON", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED",
-            "DUPLICATE_APPLICATION", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "VALIDATION_ERROR",
+            "DUPLICATE_APPLICATION", "VERSION_CONFLICT", "NOT_REVIEWABLE", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "VALIDATION_ERROR",
             "IDEMPOTENCY_KEY_REUSED", "RATE_LIMITED", "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]},
           "message": {"type": "string"},
           "details": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "issue": {"type": "string"}}}},

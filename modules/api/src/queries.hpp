@@ -71,7 +71,7 @@ inline constexpr pg::statement status{
     "api_status",
     "WITH a AS (SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
     "  CASE WHEN personal_data_erased_at IS NULL THEN 'PRESENT' ELSE 'ERASED' END AS personal_data, "
-    "  array_to_json(reason_codes)::text AS reason_codes, ruleset_version, "
+    "  array_to_json(reason_codes)::text AS reason_codes, ruleset_version, version, decided_by, "
     "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, "
     "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at "
     "  FROM applications WHERE id = $1::uuid AND client = $3), "
@@ -87,8 +87,10 @@ struct status_row {
     std::optional<std::string> max_approved_amount;  // exact decimal text
     std::optional<std::string> reason_codes;         // JSON array text, e.g. ["SCORE_BELOW_650"]
     std::optional<std::string> ruleset_version;
-    std::string personal_data;  // PRESENT | ERASED
-    std::string created_at;     // UTC ISO-8601 with milliseconds
+    std::string personal_data;              // PRESENT | ERASED
+    std::int64_t version = 0;               // grows with every change (contract section 10)
+    std::optional<std::string> decided_by;  // "rules" or "review"; none while PENDING
+    std::string created_at;                 // UTC ISO-8601 with milliseconds
     std::string updated_at;
     static constexpr auto columns =
         std::tuple{pg::col("id", &status_row::id),
@@ -100,6 +102,8 @@ struct status_row {
                    pg::col("reason_codes", &status_row::reason_codes),
                    pg::col("ruleset_version", &status_row::ruleset_version),
                    pg::col("personal_data", &status_row::personal_data),
+                   pg::col("version", &status_row::version),
+                   pg::col("decided_by", &status_row::decided_by),
                    pg::col("created_at", &status_row::created_at),
                    pg::col("updated_at", &status_row::updated_at)};
 };

@@ -40,6 +40,8 @@ http::response status_response(const application_status& a) {
     body["reason_codes"] = a.reason_codes ? json::parse(*a.reason_codes) : json::value(nullptr);
     body["ruleset_version"] = nullable(a.ruleset_version);
     body["personal_data"] = a.personal_data;
+    body["version"] = a.version;
+    body["decided_by"] = nullable(a.decided_by);
     body["created_at"] = a.created_at;
     body["updated_at"] = a.updated_at;
     return json_response(200, json::serialize(body));

@@ -1,9 +1,9 @@
-// Decision handler: record the message, then a version-checked UPDATE (with its audit row, decision event
-// and NOTIFY) retried on conflict, then commit and wake the publisher.
+// Decision handler: record the message, then a version-checked UPDATE (with its audit row, history row,
+// decision event, feed row and NOTIFY) retried on conflict, then commit and wake the publisher.
+#include "decided_event.hpp"
 #include "queries.hpp"
 
 #include <prequal/bus/envelope.hpp>
-#include <prequal/core/clock.hpp>
 #include <prequal/core/ids.hpp>
 #include <prequal/decision/decide.hpp>
 #include <prequal/decision/decision_module.hpp>
@@ -12,12 +12,7 @@
 #include <prequal/outbox/inbox.hpp>
 #include <prequal/outbox/outage_guard.hpp>
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-
 namespace prequal::decision {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -29,27 +24,6 @@ std::string joined(const std::vector<std::string_view>& codes) {
         out += c;
     }
     return out;
-}
-
-/// The application_decided event (contract section 7). Carries no personal data: neither the PAN (not
-/// even encrypted) nor the name, nor the amounts applied for.
-std::string decided_event(const bus::envelope& in, const std::string& message_id, const std::string& client,
-                          int score, const decision& d) {
-    const std::string occurred_at = core::now_utc_millis();
-    const bus::outgoing_envelope envelope{message_id, events::application_decided, occurred_at,
-                                          in.application_id, in.request_id};
-    json::array codes;
-    for (auto c : d.reason_codes) codes.emplace_back(c);
-    json::object fields;
-    fields["client"] = client;
-    fields["status"] = to_string(d.status);
-    fields["cibil_score"] = score;
-    fields["reason_codes"] = std::move(codes);
-    fields["ruleset_version"] = ruleset_version;
-    fields["max_approved_amount_inr"] =
-        d.max_approved ? json::value(d.max_approved->to_string()) : json::value(nullptr);
-    fields["decided_by"] = "rules";
-    return bus::encode_envelope(envelope, fields);
 }
 
 }  // namespace
@@ -107,7 +81,9 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
             co_return;
         }
         if (before_update) co_await before_update(in.application_id);
-        const std::string event = decided_event(in, event_id, current->client, score, d);
+        const std::string event =
+            detail::decided_event({event_id, in.application_id, in.request_id, current->client, status, score,
+                                   d.reason_codes, ruleset_version, d.max_approved, "rules"});
         auto updated = co_await conn->execute(
             queries::apply_decision,
             pg::args(in.application_id, current->version, status, score, d.reason, d.max_approved,
@@ -124,6 +100,7 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
         auto reread = co_await conn->execute(queries::read_version, pg::args(in.application_id));
         current = reread.maybe_one_as<queries::version_row>();
     }
+    if (before_commit) co_await before_commit(in.application_id);
     co_await conn->execute(pg::commit);
     decided_.inc();
     // The same decisions by outcome, for dashboards (decisions_recorded_total keeps its single series).

@@ -197,6 +197,17 @@ TEST_CASE("unit: config: re-drive and retention options are parsed and validated
     CHECK_THROWS_AS(parse_command_line(3, bad), std::invalid_argument);
 }
 
+TEST_CASE("unit: config: --event-retention-days from flag and environment, default 30, 0 refused", "[unit]") {
+    clean_environment env;
+    CHECK(parse({"serve"}).config.event_retention == std::chrono::hours{24 * 30});
+    CHECK(parse({"serve", "--event-retention-days=7"}).config.event_retention == std::chrono::hours{24 * 7});
+    env.set("PREQUAL_EVENT_RETENTION_DAYS", "90");
+    CHECK(parse({"serve"}).config.event_retention == std::chrono::hours{24 * 90});
+    CHECK(parse({"serve", "--event-retention-days=2"}).config.event_retention == std::chrono::hours{48});
+    CHECK_THROWS_AS(parse({"serve", "--event-retention-days=0"}), std::invalid_argument);
+    CHECK_THAT(parse({"serve", "--help"}).help_text, Catch::Contains("event-retention-days"));
+}
+
 TEST_CASE(
     "unit: config: admission control limits from flags, environment and file, 0 disables, --help says so",
     "[unit]") {

@@ -37,6 +37,9 @@ public:
 
     /// Test hook: awaited between reading the version and the version-checked UPDATE (fault injection).
     std::function<boost::asio::awaitable<void>(const std::string& application_id)> before_update;
+    /// Test hook: awaited after the version-checked UPDATE (and its feed row) and before the COMMIT, so a
+    /// test can hold a decision's transaction open across other commits (the event feed's out-of-order case).
+    std::function<boost::asio::awaitable<void>(const std::string& application_id)> before_commit;
 
 private:
     pg::pool& pool_;

@@ -52,4 +52,52 @@ bool is_valid_request_id(std::string_view id) {
     return std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
 }
 
+namespace {
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+}  // namespace
+
+std::optional<std::string> percent_decoded(std::string_view component) {
+    std::string out;
+    out.reserve(component.size());
+    for (std::size_t i = 0; i < component.size(); ++i) {
+        if (component[i] == '+') {
+            out += ' ';
+        } else if (component[i] != '%') {
+            out += component[i];
+        } else {
+            if (i + 2 >= component.size()) return std::nullopt;
+            const int hi = hex_digit(component[i + 1]);
+            const int lo = hex_digit(component[i + 2]);
+            if (hi < 0 || lo < 0) return std::nullopt;
+            out += static_cast<char>(hi * 16 + lo);
+            i += 2;
+        }
+    }
+    return out;
+}
+
+std::vector<query_parameter> query_parameters(std::string_view target) {
+    std::vector<query_parameter> out;
+    const auto mark = target.find('?');
+    if (mark == std::string_view::npos) return out;
+    std::string_view rest = target.substr(mark + 1);
+    if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
+    while (!rest.empty()) {
+        const auto amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (pair.empty()) continue;
+        const auto eq = pair.find('=');
+        out.push_back({percent_decoded(pair.substr(0, eq)), eq == std::string_view::npos
+                                                                ? std::optional<std::string>{""}
+                                                                : percent_decoded(pair.substr(eq + 1))});
+    }
+    return out;
+}
+
 }  // namespace prequal::http

@@ -1,6 +1,7 @@
 // HTTP request/response as plain structs, so handlers and their tests need no Beast headers.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,5 +41,19 @@ struct response {
 
 /// True for a well-formed client request id: 1–128 printable ASCII characters (0x21–0x7E and space inside).
 bool is_valid_request_id(std::string_view id);
+
+/// Percent-decoding of one query component ('+' is a space); nullopt when an escape is malformed.
+std::optional<std::string> percent_decoded(std::string_view component);
+
+/// One `name=value` pair of a query string, each side percent-decoded (nullopt: a malformed escape). A pair
+/// without '=' has the value "".
+struct query_parameter {
+    std::optional<std::string> name;
+    std::optional<std::string> value;
+};
+
+/// The pairs of a request target's query string (after '?', before any '#'), in order, repeats kept; empty
+/// pieces between '&' are skipped. Handlers decide what a repeat or a malformed escape means for them.
+std::vector<query_parameter> query_parameters(std::string_view target);
 
 }  // namespace prequal::http

@@ -1,6 +1,8 @@
 // Long-poll waiters: a map of timers by application id, bounded, and the `wait` parameter's rules.
 #include "long_poll.hpp"
 
+#include <prequal/http/message.hpp>
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -11,34 +13,6 @@ namespace prequal::api::detail {
 namespace asio = boost::asio;
 
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/// Percent-decoding of one query component ('+' is a space); nullopt when an escape is malformed.
-std::optional<std::string> decoded(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] != '%') {
-            out += s[i];
-        } else {
-            if (i + 2 >= s.size()) return std::nullopt;
-            const int hi = hex_value(s[i + 1]);
-            const int lo = hex_value(s[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        }
-    }
-    return out;
-}
 
 /// Exactly an integer in [min_wait_seconds, max_wait_seconds], digits only (no sign, point or space).
 std::optional<int> wait_seconds(std::string_view v) {
@@ -56,21 +30,9 @@ std::optional<int> wait_seconds(std::string_view v) {
 
 wait_parameter parse_wait(std::string_view target) {
     wait_parameter out;
-    const auto q = target.find('?');
-    if (q == std::string_view::npos) return out;
-    std::string_view rest = target.substr(q + 1);
-    if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
-    for (bool more = true; more;) {
-        const auto amp = rest.find('&');
-        more = amp != std::string_view::npos;
-        const std::string_view pair = rest.substr(0, amp);
-        rest = more ? rest.substr(amp + 1) : std::string_view{};
-        const auto eq = pair.find('=');
-        const auto key = decoded(pair.substr(0, eq));
-        if (!key || *key != "wait") continue;
-        const auto value =
-            eq == std::string_view::npos ? std::optional<std::string>{""} : decoded(pair.substr(eq + 1));
-        const auto seconds = value ? wait_seconds(*value) : std::nullopt;
+    for (const auto& p : http::query_parameters(target)) {
+        if (!p.name || *p.name != "wait") continue;
+        const auto seconds = p.value ? wait_seconds(*p.value) : std::nullopt;
         // A repeated `wait` is ambiguous: refused rather than guessed.
         out.valid = !out.present && seconds.has_value();
         if (seconds) out.wait = std::chrono::seconds{*seconds};

@@ -1,5 +1,6 @@
 // Cursors, the feed's query string and its retention job.
 #include <prequal/decision/event_feed.hpp>
+#include <prequal/http/message.hpp>
 
 #include <charconv>
 #include <limits>
@@ -19,27 +20,6 @@ int hex_value(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-/// Percent-decoding of one query component ('+' is a space); nullopt for a broken escape.
-std::optional<std::string> percent_decoded(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] != '%') {
-            out += s[i];
-        } else {
-            if (i + 2 >= s.size()) return std::nullopt;
-            const int hi = hex_value(s[i + 1]);
-            const int lo = hex_value(s[i + 2]);
-            if (hi < 0 || lo < 0) return std::nullopt;
-            out += static_cast<char>(hi * 16 + lo);
-            i += 2;
-        }
-    }
-    return out;
 }
 
 // Deletes at most $2 events older than $1 ms (the age is re-checked on the locked rows).
@@ -77,18 +57,9 @@ std::optional<std::int64_t> decode_cursor(std::string_view cursor) {
 std::variant<feed_query, std::vector<http::error_detail>> parse_feed_query(std::string_view target) {
     feed_query q;
     std::vector<http::error_detail> details;
-    const auto mark = target.find('?');
-    std::string_view rest = mark == std::string_view::npos ? std::string_view{} : target.substr(mark + 1);
     bool seen_after = false;
     bool seen_limit = false;
-    while (!rest.empty()) {
-        const auto amp = rest.find('&');
-        const std::string_view pair = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-        const auto eq = pair.find('=');
-        const auto name = percent_decoded(pair.substr(0, eq));
-        const auto value =
-            percent_decoded(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    for (const auto& [name, value] : http::query_parameters(target)) {
         if (!name) continue;  // not one of ours (ours have plain names)
         if (*name == "after") {
             const auto seq = value ? decode_cursor(*value) : std::nullopt;

@@ -50,3 +50,25 @@ TEST_CASE("unit: http: is_valid_request_id accepts 1-128 printable ASCII without
     CHECK_FALSE(is_valid_request_id("del\x7f"));
     CHECK_FALSE(is_valid_request_id("caf\xc3\xa9"));
 }
+
+TEST_CASE("unit: http: query_parameters splits, percent-decodes and keeps repeats in order", "[unit][http]") {
+    const auto none = query_parameters("/applications/x/status");
+    CHECK(none.empty());
+    const auto q = query_parameters("/events?after=c%31&limit=5&&flag&bad=%zz&a+b=x%20y#frag&no=1");
+    REQUIRE(q.size() == 5);
+    CHECK(q[0].name == "after");
+    CHECK(q[0].value == "c1");
+    CHECK(q[1].name == "limit");
+    CHECK(q[1].value == "5");
+    CHECK(q[2].name == "flag");
+    CHECK(q[2].value == "");  // no '=': an empty value
+    CHECK(q[3].name == "bad");
+    CHECK_FALSE(q[3].value.has_value());  // a malformed escape
+    CHECK(q[4].name == "a b");
+    CHECK(q[4].value == "x y");
+    const auto repeated = query_parameters("/x?wait=1&wait=2");
+    REQUIRE(repeated.size() == 2);
+    CHECK(repeated[1].value == "2");
+    CHECK_FALSE(percent_decoded("%4").has_value());
+    CHECK(percent_decoded("%41%62") == "Ab");
+}

@@ -1,6 +1,7 @@
 // Webhooks end to end (contract section 7): the real binary, a real PostgreSQL and test receivers on
 // 127.0.0.1 (webhook_receiver.py) that check signatures with Python's hmac, not with prequal's code.
 #include "http_client.hpp"
+#include "review_support.hpp"
 #include "server_process.hpp"
 #include "service_fixture.hpp"
 #include "support/pg_harness.hpp"
@@ -83,10 +84,12 @@ public:
     }
 
     /// Submits an application (with a name: personal data that must reach no receiver); returns its id.
-    std::string submit(const std::string& pan) const {
+    /// The default amounts are pre-approved; 80000/9000000 AUTO ends in MANUAL_REVIEW.
+    std::string submit(const std::string& pan, const std::string& income = "65000",
+                       const std::string& loan = "900000", const std::string& type = "PERSONAL") const {
         const std::string body = "{\"pan_number\":\"" + pan +
-                                 "\",\"applicant_name\":\"Asha Verma\",\"monthly_income_inr\":65000,"
-                                 "\"loan_amount_inr\":900000,\"loan_type\":\"PERSONAL\"}";
+                                 "\",\"applicant_name\":\"Asha Verma\",\"monthly_income_inr\":" + income +
+                                 ",\"loan_amount_inr\":" + loan + ",\"loan_type\":\"" + type + "\"}";
         const auto r = post_json(port_, "/applications", body);
         REQUIRE(r.status == 202);
         const auto pos = r.body.find("\"application_id\":\"");
@@ -381,4 +384,37 @@ TEST_CASE(
     CHECK(r.at("body").at("application_id").as_string() == id);
     CHECK(svc.log_text().find(secret) == std::string::npos);
     CHECK(svc.value("SELECT url FROM webhooks WHERE client = 'anonymous'") == receiver.url());
+}
+
+TEST_CASE("integration: webhooks: an underwriter's review is delivered like the machine decision it replaces",
+          "[integration][pg][webhooks]") {
+    webhook_receiver receiver;
+    webhook_service svc{{"--webhook-allow-private"}};
+    receiver.set_secrets({svc.set_webhook("anonymous", receiver.url())});
+    const std::string id = svc.submit(unique_pan(), "80000", "9000000", "AUTO");
+    REQUIRE(eventually([&] { return receiver.requests().size() == 1; }, seconds{30}));
+    const auto machine = receiver.requests().front();
+    INFO(json::serialize(machine));
+    CHECK(machine.at("body").at("status").as_string() == "MANUAL_REVIEW");
+    CHECK(machine.at("body").at("decided_by").as_string() == "rules");
+
+    const auto reviewed = post_review(svc.port(), id, "PRE_APPROVED", 2, "Priya Nair", "bonus verified");
+    INFO(reviewed.body);
+    REQUIRE(reviewed.status == 200);
+    REQUIRE(eventually([&] { return receiver.requests().size() >= 2; }, seconds{30}));
+    const auto requests = receiver.requests();
+    const auto& review = requests.back();
+    INFO(json::serialize(review));
+    CHECK(review.at("valid").as_array().at(0).as_bool());
+    CHECK(review.at("event_id") != machine.at("event_id"));
+    const auto& body = review.at("body").as_object();
+    CHECK(body.at("application_id").as_string() == id);
+    CHECK(body.at("event_type").as_string() == "application_decided");
+    CHECK(body.at("status").as_string() == "PRE_APPROVED");
+    CHECK(body.at("decided_by").as_string() == "review");
+    CHECK(body.at("max_approved_amount_inr").as_string() == "3840000.00");
+    CHECK(body.at("reason_codes").as_array().size() == 1);
+    CHECK(body.at("reason_codes").as_array().at(0).as_string() == "REVIEWED_APPROVED");
+    CHECK(event_ids(requests).size() == 2);  // one delivery per decision, each under its own event id
+    CHECK(receiver.raw_log().find("Priya") == std::string::npos);  // the reviewer's name is not sent
 }

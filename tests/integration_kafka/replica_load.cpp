@@ -17,13 +17,17 @@ std::vector<std::string> fast_kafka_flags() {
             "--kafka-property=reconnect.backoff.max.ms=500"};
 }
 
-kafka_deployment::kafka_deployment(const std::string& bootstrap, const std::string& database_url, int workers)
-    : bootstrap_{bootstrap}, database_url_{database_url}, keys_{make_test_keys()} {
+kafka_deployment::kafka_deployment(const std::string& bootstrap, const std::string& database_url, int workers,
+                                   std::string worker_modules, std::vector<std::string> extra_options)
+    : bootstrap_{bootstrap},
+      database_url_{database_url},
+      extra_options_{std::move(extra_options)},
+      keys_{make_test_keys()} {
     api_port_ = free_port();
     api_ = std::make_unique<server_process>(args("api", api_port_));
     for (int i = 0; i < workers; ++i) {
         worker_ports_.push_back(free_port());
-        workers_.push_back(std::make_unique<server_process>(args("credit,decision", worker_ports_.back())));
+        workers_.push_back(std::make_unique<server_process>(args(worker_modules, worker_ports_.back())));
     }
     wait_healthy(api_port_);
     for (auto p : worker_ports_) wait_healthy(p);
@@ -41,6 +45,7 @@ std::vector<std::string> kafka_deployment::args(const std::string& modules, std:
                                "--pan-index-key=" + keys_.pan_index_key,
                                "--log-level=warn"};
     for (auto& f : fast_kafka_flags()) a.push_back(f);
+    a.insert(a.end(), extra_options_.begin(), extra_options_.end());
     return a;
 }
 

@@ -16,10 +16,16 @@
 
 namespace prequal::test {
 
-/// One API-only replica and `workers` replicas with --modules=credit,decision, all on --bus=kafka.
+/// One API-only replica and `workers` replicas with --modules=`worker_modules`, all on --bus=kafka; every
+/// replica gets `extra_options` too.
 class kafka_deployment {
 public:
-    kafka_deployment(const std::string& bootstrap, const std::string& database_url, int workers);
+    kafka_deployment(const std::string& bootstrap, const std::string& database_url, int workers,
+                     std::string worker_modules = "credit,decision",
+                     std::vector<std::string> extra_options = {});
+
+    /// The keys every replica was started with (for operator commands on the same database).
+    const test_keys& keys() const { return keys_; }
 
     std::uint16_t api_port() const { return api_port_; }
     std::uint16_t worker_port(std::size_t i) const { return worker_ports_.at(i); }
@@ -30,6 +36,7 @@ private:
 
     std::string bootstrap_;
     std::string database_url_;
+    std::vector<std::string> extra_options_;
     test_keys keys_;
     std::uint16_t api_port_ = 0;
     std::vector<std::uint16_t> worker_ports_;

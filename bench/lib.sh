@@ -52,3 +52,78 @@ bench_start_kafka_mock() {
     for _ in $(seq 100); do [[ -s $work/bootstrap.env ]] && break; sleep 0.1; done
     source "$work/bootstrap.env"
 }
+
+# The A/B runner of the overhead benchmarks (auth-overhead.sh, envelope-overhead.sh): two servers already
+# serving, measured with post-load.sh alternately (A B B A ...), each run after the previous one's pipeline
+# backlog has drained. Reports per run and as medians: requests/s, and the server's CPU time per request
+# (utime + stime from /proc over the run and the drain, which other load on a shared machine disturbs far less
+# than throughput).
+# bench_ab DURATION CONNECTIONS ROUNDS LABEL_A PORT_A PID_A KEY_A LABEL_B PORT_B PID_B KEY_B
+# (KEY_*: an API key sent as Bearer, or "" for none). Needs $work (bench_work_dir).
+bench_ab() {
+    local dur=$1 conn=$2 rounds=$3
+    local -a label=("$4" "$8") port=("$5" "$9") pid=("$6" "${10}") key=("$7" "${11}")
+    local -a rps_a=() rps_b=() cpu_a=() cpu_b=()
+    local here_dir
+    here_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    echo "warm-up" >&2
+    for s in 0 1; do
+        PREQUAL_API_KEY="${key[$s]}" "$here_dir/post-load.sh" "http://127.0.0.1:${port[$s]}" 3s "$conn" >/dev/null 2>&1
+    done
+    local i s order r
+    for i in $(seq "$rounds"); do
+        if (( i % 2 )); then order="0 1"; else order="1 0"; fi
+        for s in $order; do
+            r=$(bench_ab_run "${label[$s]}" "${port[$s]}" "${pid[$s]}" "${key[$s]}" "$dur" "$conn")
+            if (( s == 0 )); then rps_a+=("${r% *}"); cpu_a+=("${r#* }"); else rps_b+=("${r% *}"); cpu_b+=("${r#* }"); fi
+        done
+    done
+    local m_a m_b c_a c_b
+    m_a=$(bench_median "${rps_a[@]}")
+    m_b=$(bench_median "${rps_b[@]}")
+    c_a=$(bench_median "${cpu_a[@]}")
+    c_b=$(bench_median "${cpu_b[@]}")
+    echo "${label[0]} runs (req/s): ${rps_a[*]}   CPU µs/request: ${cpu_a[*]}"
+    echo "${label[1]} runs (req/s): ${rps_b[*]}   CPU µs/request: ${cpu_b[*]}"
+    echo "median req/s: ${label[0]} $m_a, ${label[1]} $m_b ($(bench_change "$m_b" "$m_a"))"
+    echo "median server CPU µs/request: ${label[0]} $c_a, ${label[1]} $c_b ($(bench_change "$c_b" "$c_a"))"
+}
+
+# Waits until the server on port $1 has no PENDING application (at most 120 s).
+bench_drained() {
+    local pending
+    for _ in $(seq 1200); do
+        pending=$(curl -sf "http://127.0.0.1:$1/metrics" | awk '$1=="applications_pending"{print $2}')
+        [[ "${pending:-0}" == "0" ]] && return 0
+        sleep 0.1
+    done
+}
+
+# bench_ab_run LABEL PORT PID KEY DURATION CONNECTIONS → prints "requests/s CPU-µs-per-request".
+bench_ab_run() {
+    local here_dir cpu_ticks_before cpu_ticks_after rps non202 total cpu
+    here_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    bench_drained "$2"
+    cpu_ticks_before=$(awk '{print $14 + $15}' "/proc/$3/stat")  # utime + stime, in clock ticks
+    PREQUAL_API_KEY="$4" "$here_dir/post-load.sh" "http://127.0.0.1:$2" "$5" "$6" >"$work/run.out" 2>&1
+    bench_drained "$2"
+    cpu_ticks_after=$(awk '{print $14 + $15}' "/proc/$3/stat")
+    rps=$(awk '/^requests_per_sec/{print $2}' "$work/run.out")
+    non202=$(awk '/^non_202/{print $2}' "$work/run.out")
+    total=$(awk '/^requests_total/{print $2}' "$work/run.out")
+    cpu=$(awk -v t=$((cpu_ticks_after - cpu_ticks_before)) -v n="$total" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN{printf "%.0f", t / hz / n * 1e6}')
+    echo "$1 $rps req/s, $cpu µs CPU/request, non202=$non202" >&2
+    echo "$rps $cpu"
+}
+
+bench_median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+bench_change() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%+.1f %%", (a/b-1)*100}'; }
+
+# Waits (at most 30 s) until GET /health on each port answers.
+bench_wait_healthy() {
+    local p
+    for p in "$@"; do
+        for _ in $(seq 300); do curl -sf "http://127.0.0.1:$p/health" >/dev/null && break; sleep 0.1; done
+    done
+}

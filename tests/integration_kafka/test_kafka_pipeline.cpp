@@ -292,9 +292,10 @@ TEST_CASE("integration: every metric the alert rules and the Grafana dashboard u
         }
     }
     // The extraction itself works: names from both files and every kind of metric are found.
-    for (const char* name : {"up", "http_requests_total", "http_request_duration_seconds_bucket",
-                             "decisions_total", "applications_oldest_pending_seconds", "kafka_consumer_lag",
-                             "db_circuit_state", "admission_shedding"})
+    for (const char* name :
+         {"up", "http_requests_total", "http_request_duration_seconds_bucket", "decisions_total",
+          "applications_oldest_pending_seconds", "kafka_consumer_lag", "db_circuit_state",
+          "admission_shedding", "webhook_deliveries_total", "webhook_delivery_seconds_bucket"})
         CHECK(named.count(name) == 1);
     CHECK(named.count("route") == 0);
     CHECK(named.count("le") == 0);

@@ -37,4 +37,4 @@ start on "$port_on" auth_on api-key
 pid_on=$!
 bench_wait_healthy "$port_off" "$port_on"
 key="$("$bin" apikey create --database-url="$(url auth_on)" --name=bench --rate-limit=0 2>/dev/null | head -1)"
-bench_ab "$dur" "$conn" "$rounds" "auth off" "$port_off" "$pid_off" "" "auth on" "$port_on" "$pid_on" "$key"
+bench_ab "$dur" "$conn" "$rounds" "auth off" "$port_off" "$pid_off" "" auth_off "auth on" "$port_on" "$pid_on" "$key" auth_on

@@ -39,4 +39,4 @@ pid_before=$!
 start after "$bin" "$port_after" after
 pid_after=$!
 bench_wait_healthy "$port_before" "$port_after"
-bench_ab "$dur" "$conn" "$rounds" "before" "$port_before" "$pid_before" "" "after" "$port_after" "$pid_after" ""
+bench_ab "$dur" "$conn" "$rounds" before "$port_before" "$pid_before" "" before after "$port_after" "$pid_after" "" after

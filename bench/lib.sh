@@ -54,39 +54,49 @@ bench_start_kafka_mock() {
 }
 
 # The A/B runner of the overhead benchmarks (auth-overhead.sh, envelope-overhead.sh): two servers already
-# serving, measured with post-load.sh alternately (A B B A ...), each run after the previous one's pipeline
-# backlog has drained. Reports per run and as medians: requests/s, and the server's CPU time per request
-# (utime + stime from /proc over the run and the drain, which other load on a shared machine disturbs far less
-# than throughput).
-# bench_ab DURATION CONNECTIONS ROUNDS LABEL_A PORT_A PID_A KEY_A LABEL_B PORT_B PID_B KEY_B
-# (KEY_*: an API key sent as Bearer, or "" for none). Needs $work (bench_work_dir).
+# serving, each on its own database of the bench cluster, measured with post-load.sh alternately (A B B A ...),
+# each run after the previous one's pipeline backlog has drained. Reports per run and as medians: requests/s,
+# the server's CPU time per request, and the CPU time per request of the server plus its PostgreSQL backends
+# (utime + stime from /proc over the run and the drain; other load on a shared machine disturbs CPU time far
+# less than throughput, and on a small machine the database's CPU is half of what limits throughput).
+# bench_ab DURATION CONNECTIONS ROUNDS LABEL_A PORT_A PID_A KEY_A DB_A LABEL_B PORT_B PID_B KEY_B DB_B
+# (KEY_*: an API key sent as Bearer, or "" for none; DB_*: the server's database name, owned by user prequal).
+# Needs $work (bench_work_dir).
 bench_ab() {
     local dur=$1 conn=$2 rounds=$3
-    local -a label=("$4" "$8") port=("$5" "$9") pid=("$6" "${10}") key=("$7" "${11}")
-    local -a rps_a=() rps_b=() cpu_a=() cpu_b=()
+    local -a label=("$4" "$9") port=("$5" "${10}") pid=("$6" "${11}") key=("$7" "${12}") db=("$8" "${13}")
+    local -a rps_a=() rps_b=() cpu_a=() cpu_b=() all_a=() all_b=()
     local here_dir
     here_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
     echo "warm-up" >&2
     for s in 0 1; do
         PREQUAL_API_KEY="${key[$s]}" "$here_dir/post-load.sh" "http://127.0.0.1:${port[$s]}" 3s "$conn" >/dev/null 2>&1
     done
-    local i s order r
+    local i s order r rest
     for i in $(seq "$rounds"); do
         if (( i % 2 )); then order="0 1"; else order="1 0"; fi
         for s in $order; do
-            r=$(bench_ab_run "${label[$s]}" "${port[$s]}" "${pid[$s]}" "${key[$s]}" "$dur" "$conn")
-            if (( s == 0 )); then rps_a+=("${r% *}"); cpu_a+=("${r#* }"); else rps_b+=("${r% *}"); cpu_b+=("${r#* }"); fi
+            r=$(bench_ab_run "${label[$s]}" "${port[$s]}" "${pid[$s]}" "${key[$s]}" "$dur" "$conn" "${db[$s]}")
+            rest=${r#* }
+            if (( s == 0 )); then
+                rps_a+=("${r%% *}"); cpu_a+=("${rest% *}"); all_a+=("${rest#* }")
+            else
+                rps_b+=("${r%% *}"); cpu_b+=("${rest% *}"); all_b+=("${rest#* }")
+            fi
         done
     done
-    local m_a m_b c_a c_b
+    local m_a m_b c_a c_b t_a t_b
     m_a=$(bench_median "${rps_a[@]}")
     m_b=$(bench_median "${rps_b[@]}")
     c_a=$(bench_median "${cpu_a[@]}")
     c_b=$(bench_median "${cpu_b[@]}")
-    echo "${label[0]} runs (req/s): ${rps_a[*]}   CPU µs/request: ${cpu_a[*]}"
-    echo "${label[1]} runs (req/s): ${rps_b[*]}   CPU µs/request: ${cpu_b[*]}"
+    t_a=$(bench_median "${all_a[@]}")
+    t_b=$(bench_median "${all_b[@]}")
+    echo "${label[0]} runs (req/s): ${rps_a[*]}   server CPU µs/request: ${cpu_a[*]}   with PostgreSQL: ${all_a[*]}"
+    echo "${label[1]} runs (req/s): ${rps_b[*]}   server CPU µs/request: ${cpu_b[*]}   with PostgreSQL: ${all_b[*]}"
     echo "median req/s: ${label[0]} $m_a, ${label[1]} $m_b ($(bench_change "$m_b" "$m_a"))"
     echo "median server CPU µs/request: ${label[0]} $c_a, ${label[1]} $c_b ($(bench_change "$c_b" "$c_a"))"
+    echo "median server + PostgreSQL CPU µs/request: ${label[0]} $t_a, ${label[1]} $t_b ($(bench_change "$t_b" "$t_a"))"
 }
 
 # Waits until the server on port $1 has no PENDING application (at most 120 s).
@@ -99,22 +109,37 @@ bench_drained() {
     done
 }
 
-# bench_ab_run LABEL PORT PID KEY DURATION CONNECTIONS → prints "requests/s CPU-µs-per-request".
+# CPU ticks (utime + stime) of the PostgreSQL backends connected to database $1 as user prequal.
+bench_db_ticks() {
+    local total=0 p t
+    for p in $(pgrep -f "^postgres: prequal $1 " || true); do
+        t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+        total=$((total + t))
+    done
+    echo "$total"
+}
+
+# bench_ab_run LABEL PORT PID KEY DURATION CONNECTIONS DB → prints "requests/s server-CPU-µs/request
+# server+PostgreSQL-CPU-µs/request". (Backends are the pool's long-lived connections, so a sum over the live
+# ones before and after covers the run.)
 bench_ab_run() {
-    local here_dir cpu_ticks_before cpu_ticks_after rps non202 total cpu
+    local here_dir s0 s1 d0 d1 rps non202 total cpu all hz
     here_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    hz=$(getconf CLK_TCK)
     bench_drained "$2"
-    cpu_ticks_before=$(awk '{print $14 + $15}' "/proc/$3/stat")  # utime + stime, in clock ticks
+    s0=$(awk '{print $14 + $15}' "/proc/$3/stat")
+    d0=$(bench_db_ticks "$7")
     PREQUAL_API_KEY="$4" "$here_dir/post-load.sh" "http://127.0.0.1:$2" "$5" "$6" >"$work/run.out" 2>&1
     bench_drained "$2"
-    cpu_ticks_after=$(awk '{print $14 + $15}' "/proc/$3/stat")
+    s1=$(awk '{print $14 + $15}' "/proc/$3/stat")
+    d1=$(bench_db_ticks "$7")
     rps=$(awk '/^requests_per_sec/{print $2}' "$work/run.out")
     non202=$(awk '/^non_202/{print $2}' "$work/run.out")
     total=$(awk '/^requests_total/{print $2}' "$work/run.out")
-    cpu=$(awk -v t=$((cpu_ticks_after - cpu_ticks_before)) -v n="$total" -v hz="$(getconf CLK_TCK)" \
-        'BEGIN{printf "%.0f", t / hz / n * 1e6}')
-    echo "$1 $rps req/s, $cpu µs CPU/request, non202=$non202" >&2
-    echo "$rps $cpu"
+    cpu=$(awk -v t=$((s1 - s0)) -v n="$total" -v hz="$hz" 'BEGIN{printf "%.0f", t / hz / n * 1e6}')
+    all=$(awk -v t=$((s1 - s0 + d1 - d0)) -v n="$total" -v hz="$hz" 'BEGIN{printf "%.0f", t / hz / n * 1e6}')
+    echo "$1 $rps req/s, $cpu µs server CPU/request, $all µs with PostgreSQL, non202=$non202" >&2
+    echo "$rps $cpu $all"
 }
 
 bench_median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

@@ -31,7 +31,7 @@ inline constexpr pg::statement record_report{
     "  jsonb_build_object('cibil_score', $4::int) FROM cr) "
     "SELECT (SELECT count(*) FROM pm) AS recorded, (SELECT count(*) FROM ob) AS enqueued"};
 
-// The application's wrapped data key, read in the handler's transaction before record_report, and whether
+// The application's wrapped data key, read by its own statement before record_report, and whether
 // the message was already processed (a redelivery after erasure finds no key). Always one row.
 // $1 application id, $2 group, $3 message id.
 inline constexpr pg::statement data_key{

@@ -253,7 +253,10 @@ TEST_CASE(
     const std::string log = read_file(log_file);
     CHECK(log.find("\"auth\":\"api-key\"") != std::string::npos);
     for (const auto* k : {&good, &read_only, &doomed, &late, &expiring}) {
-        const std::string secret = k->key.substr(k->key.rfind('_') + 1);
+        // pq_<id>_<secret>, fixed length: the secret is what follows the id (it may itself contain '_').
+        REQUIRE(k->key.rfind("pq_" + k->id + "_", 0) == 0);
+        const std::string secret = k->key.substr(3 + k->id.size() + 1);
+        REQUIRE(secret.size() >= 20);
         CHECK(log.find(secret) == std::string::npos);
         CHECK(listed.out.find(secret) == std::string::npos);
         CHECK(table.out.find(secret) == std::string::npos);

@@ -202,7 +202,8 @@ asio::awaitable<void> service::impl::serve() {
     }
     applications = api::applications_owner(metrics, api::admission_control::count_cap(limits, ro.count_cap),
                                            std::move(on_backlog));
-    // The gauge of personal data due for erasure is read with the backlog (one capped index walk).
+    // The gauge of personal data due for erasure is read with the backlog (one capped index walk). The
+    // closure lives in `applications`, as long as the re-driver that calls it.
     applications.observe_backlog =
         [backlog = std::move(applications.observe_backlog),
          due = api::personal_data_due_observer(metrics, config.personal_data_retention)](

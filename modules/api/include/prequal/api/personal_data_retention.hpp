@@ -15,9 +15,6 @@
 
 namespace prequal::api {
 
-/// The default of `serve --personal-data-retention-days`.
-inline constexpr std::chrono::milliseconds default_personal_data_retention{std::chrono::hours{24 * 180}};
-
 /// Erases the personal data of applications decided more than `age` ago, exactly as erase_personal_data does
 /// (the same SQL), with an audit row whose why is `retention`. Already erased and PENDING applications are
 /// never touched; an application another erasure holds is skipped and found erased next time.

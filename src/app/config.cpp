@@ -138,6 +138,12 @@ po::options_description serve_options() {
         "bus retention: processed-message records older than this are deleted")(
         "event-retention-days", po::value<long>()->default_value(in_h(defaults.event_retention) / 24),
         "the event feed (GET /events) keeps decision events at least this long")(
+        "personal-data-retention-days",
+        po::value<double>()->default_value(
+            std::chrono::duration<double, std::ratio<86400>>(defaults.personal_data_retention).count()),
+        "erase the personal data (PAN, name) of applications decided more than this long ago, as `prequal "
+        "erase` does (audit why: retention); fractional allowed (0.0001 = 8.64 s); gauge "
+        "personal_data_erasure_due")(
         "max-pending", po::value<long>()->default_value(static_cast<long>(defaults.max_pending)),
         "admission control: POST /applications answers 503 (Retry-After) while more applications than this "
         "are PENDING (read every second); 0 disables")(
@@ -274,6 +280,19 @@ void parse_webhook_command(const po::variables_map& vm, command_line& out) {
     if (vm.count("url")) w.url = vm["url"].as<std::string>();
     w.allow_private = vm.count("allow-private") > 0;
     if (vm.count("encryption-keys")) out.config.encryption_keys = vm["encryption-keys"].as<std::string>();
+}
+
+// Days, fractional so that a test can use seconds; at most 100 years, at least 1 ms.
+void parse_personal_data_retention(const po::variables_map& vm, service_config& c) {
+    const double days = vm["personal-data-retention-days"].as<double>();
+    constexpr double max_days = 36500;
+    if (!(days > 0) || days > max_days)
+        throw std::invalid_argument(
+            "--personal-data-retention-days must be a number of days > 0 (fractional allowed) and at most "
+            "36500");
+    c.personal_data_retention = std::chrono::milliseconds{static_cast<std::int64_t>(days * 86400 * 1000)};
+    if (c.personal_data_retention.count() < 1)
+        throw std::invalid_argument("--personal-data-retention-days must be at least one millisecond");
 }
 
 void parse_webhook_serve(const po::variables_map& vm, service_config& c) {
@@ -550,6 +569,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.retention_interval = std::chrono::seconds{positive(vm, "retention-interval-seconds")};
     c.bus_retention = std::chrono::hours{positive(vm, "bus-retention-hours")};
     c.event_retention = std::chrono::hours{positive(vm, "event-retention-days") * 24};
+    parse_personal_data_retention(vm, c);
     c.max_pending = not_negative(vm, "max-pending");
     c.max_pending_age = std::chrono::seconds{not_negative(vm, "max-pending-age-seconds")};
     c.max_waiters = vm["max-waiters"].as<std::size_t>();

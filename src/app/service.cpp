@@ -15,6 +15,7 @@
 #include <prequal/api/api_module.hpp>
 #include <prequal/api/applications_owner.hpp>
 #include <prequal/api/openapi.hpp>
+#include <prequal/api/personal_data_retention.hpp>
 #include <prequal/bus/kafka_bus.hpp>
 #include <prequal/bus/memory_bus.hpp>
 #include <prequal/credit/credit_module.hpp>
@@ -201,14 +202,25 @@ asio::awaitable<void> service::impl::serve() {
     }
     applications = api::applications_owner(metrics, api::admission_control::count_cap(limits, ro.count_cap),
                                            std::move(on_backlog));
+    // The gauge of personal data due for erasure is read with the backlog (one capped index walk). The
+    // closure lives in `applications`, as long as the re-driver that calls it.
+    applications.observe_backlog =
+        [backlog = std::move(applications.observe_backlog),
+         due = api::personal_data_due_observer(metrics, config.personal_data_retention)](
+            pg::pool& p) -> asio::awaitable<void> {
+        if (backlog) co_await backlog(p);
+        co_await due(p);
+    };
     redriver =
         std::make_unique<outbox::redriver>(ex, *pool, applications, ro, wake, log.child("redriver"), metrics);
     outbox::retention_options rt;
     rt.interval = config.retention_interval;
     rt.processed_messages_age = config.bus_retention;
-    std::vector<outbox::retention_job> owner_jobs{api::idempotency_key_retention(api::idempotency_window),
-                                                  notify::delivery_retention(config.bus_retention),
-                                                  decision::event_feed_retention(config.event_retention)};
+    std::vector<outbox::retention_job> owner_jobs{
+        api::idempotency_key_retention(api::idempotency_window),
+        notify::delivery_retention(config.bus_retention),
+        decision::event_feed_retention(config.event_retention),
+        api::personal_data_retention(config.personal_data_retention), api::pan_claims_retention()};
     retention = std::make_unique<outbox::retention>(ex, *pool, applications, std::move(owner_jobs), rt,
                                                     log.child("retention"), metrics);
     if (config.run_credit) {

@@ -208,6 +208,27 @@ TEST_CASE("unit: config: --event-retention-days from flag and environment, defau
     CHECK_THAT(parse({"serve", "--help"}).help_text, Catch::Contains("event-retention-days"));
 }
 
+TEST_CASE("unit: config: --personal-data-retention-days: default 180, fractional, bad values named",
+          "[unit]") {
+    clean_environment env;
+    using std::chrono::milliseconds;
+    CHECK(parse({"serve"}).config.personal_data_retention == std::chrono::hours{24 * 180});
+    CHECK(parse({"serve", "--personal-data-retention-days=30"}).config.personal_data_retention ==
+          std::chrono::hours{24 * 30});
+    CHECK(parse({"serve", "--personal-data-retention-days=0.0001"}).config.personal_data_retention ==
+          milliseconds{8640});
+    env.set("PREQUAL_PERSONAL_DATA_RETENTION_DAYS", "2.5");
+    CHECK(parse({"serve"}).config.personal_data_retention == std::chrono::hours{60});
+    for (const char* bad : {"--personal-data-retention-days=0", "--personal-data-retention-days=-1",
+                            "--personal-data-retention-days=abc", "--personal-data-retention-days=nan",
+                            "--personal-data-retention-days=1e300", "--personal-data-retention-days=1e-12",
+                            "--personal-data-retention-days="}) {
+        INFO(bad);
+        CHECK_THAT(error_of({"serve", bad}), Catch::Contains("--personal-data-retention-days"));
+    }
+    CHECK_THAT(parse({"serve", "--help"}).help_text, Catch::Contains("personal-data-retention-days"));
+}
+
 TEST_CASE(
     "unit: config: admission control limits from flags, environment and file, 0 disables, --help says so",
     "[unit]") {

@@ -111,9 +111,10 @@ TEST_CASE(
         {R"({"purpose":"p","text_version":"v","given_at":"2126-01-01T00:00:00Z"})", {"consent.given_at"}},
     };
     std::vector<row> all = rows;
-    for (const char* bad : {"", "yesterday", "2024-12-01", "2024-12-01T10:00:00", "2024-12-01 10:00:00Z",
-                            "2025-02-29T10:00:00Z", "2024-12-01T25:00:00Z", "2024-12-01T10:00:60Z",
-                            "2024-12-01T10:00:00+05", "01/12/2026 10:00", "0000-01-01T00:00:00Z"})
+    for (const char* bad :
+         {"", "yesterday", "2024-12-01", "2024-12-01T10:00:00", "2024-12-01 10:00:00Z",
+          "2025-02-29T10:00:00Z", "2024-12-01T25:00:00Z", "2024-12-01T10:00:60Z", "2024-12-01T10:00:00+05",
+          "01/12/2026 10:00", "0000-01-01T00:00:00Z", "0001-01-01T00:00:00+00:01"})
         all.push_back({R"({"purpose":"p","text_version":"v","given_at":")" + std::string(bad) + "\"}",
                        {"consent.given_at"}});
     for (const auto& r : all) {
@@ -149,7 +150,8 @@ TEST_CASE("integration: consent: the bounds and spellings inside the rules are a
                  "\"}",
              std::string(R"({"purpose":"p","text_version":"v","given_at":"2024-12-01t10:00:00.123456789z"})"),
              std::string(R"({"purpose":"p","text_version":"v","given_at":"2016-12-31T23:59:60Z"})"),
-             std::string(R"({"purpose":"p","text_version":"v","given_at":"0001-01-01T00:00:00+23:59"})"),
+             std::string(R"({"purpose":"p","text_version":"v","given_at":"0001-01-01T23:59:00+23:59"})"),
+             std::string(R"({"purpose":"p","text_version":"v","given_at":"2024-12-01T10:00:00-23:59"})"),
          }) {
         INFO("consent: " << consent);
         const std::string id =
@@ -165,6 +167,10 @@ TEST_CASE("integration: consent: the bounds and spellings inside the rules are a
           1);
     CHECK(sql_count(f.conninfo(),
                     "SELECT count(*) FROM consents WHERE given_at = '2024-12-01T10:00:00.123456Z'") == 1);
+    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM consents WHERE given_at = '0001-01-01T00:00:00Z'") ==
+          1);
+    CHECK(sql_count(f.conninfo(), "SELECT count(*) FROM consents WHERE given_at = '2024-12-02T09:59:00Z'") ==
+          1);
 }
 
 TEST_CASE(

@@ -174,18 +174,17 @@ std::optional<consent_record> read_consent(const json_member& m, const validatio
     } else if (g->kind != json_kind::string) {
         details.push_back({"consent.given_at", fmt::format("must be a string, not {}", kind_name(g->kind))});
     } else if (auto at = parse_rfc3339(g->text); !at) {
-        details.push_back({"consent.given_at",
-                           "must be an RFC 3339 date-time with a time zone, e.g. 2026-12-04T10:00:00Z"});
+        details.push_back(
+            {"consent.given_at",
+             "must be an RFC 3339 date-time with a time zone (years 0001-9999), e.g. 2026-12-04T10:00:00Z"});
     } else {
         const auto now_micros =
             std::chrono::duration_cast<std::chrono::microseconds>(options.now.time_since_epoch()).count();
         const auto tolerance = std::chrono::microseconds{consent_future_tolerance}.count();
-        if (at->micros > now_micros + tolerance) {
+        if (*at > now_micros + tolerance)
             details.push_back({"consent.given_at", "must not be more than 5 minutes in the future"});
-        } else {
-            out.given_at = std::move(at->text);
-            out.given_at_micros = at->micros;
-        }
+        else
+            out.given_at_micros = *at;
     }
     if (details.size() != before) return std::nullopt;
     return out;

@@ -43,7 +43,9 @@ inline constexpr pg::statement submit{
     "dk AS (INSERT INTO data_keys (application_id, master_key_id, wrapped_key) SELECT id, $16, $17 FROM "
     "app), "
     "co AS (INSERT INTO consents (application_id, purpose, text_version, given_at, channel) "
-    "  SELECT id, $18::text, $19::text, $20::timestamptz, $21::text FROM app WHERE $18::text IS NOT NULL), "
+    "  SELECT id, $18::text, $19::text, timestamptz 'epoch' + ($20::bigint / 1000000) * interval '1 second' "
+    "    + ($20::bigint % 1000000) * interval '1 microsecond', $21::text FROM app WHERE $18::text IS NOT "
+    "NULL), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
     "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
     "  FROM app) "

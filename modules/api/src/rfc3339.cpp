@@ -2,9 +2,7 @@
 // service accepts is what an OpenAPI `format: date-time` validator accepts, and turned into an instant.
 #include <prequal/api/application_request.hpp>
 
-#include <algorithm>
 #include <cstdint>
-#include <string>
 
 namespace prequal::api {
 
@@ -42,7 +40,7 @@ std::int64_t days_from_civil(int y, int m, int d) {
 
 }  // namespace
 
-std::optional<rfc3339_instant> parse_rfc3339(std::string_view s) {
+std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
     // YYYY-MM-DDTHH:MM:SS[.f+](Z|+HH:MM|-HH:MM)
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     if (s.size() < 20 || !digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
@@ -53,29 +51,24 @@ std::optional<rfc3339_instant> parse_rfc3339(std::string_view s) {
         minute > 59 || second > 60)
         return std::nullopt;
     std::size_t pos = 19;
-    std::int64_t micros = 0;
-    std::size_t fraction_end = pos;  // the fraction kept in the text: at most 6 digits
+    std::int64_t fraction = 0;  // in microseconds, what timestamptz keeps: further digits are cut
     if (s[pos] == '.') {
         std::size_t end = pos + 1;
         while (end < s.size() && is_digit(s[end])) ++end;
         if (end == pos + 1) return std::nullopt;
-        for (std::size_t i = pos + 1; i < pos + 7; ++i) micros = micros * 10 + (i < end ? s[i] - '0' : 0);
-        fraction_end = std::min(end, pos + 7);
+        for (std::size_t i = pos + 1; i < pos + 7; ++i) fraction = fraction * 10 + (i < end ? s[i] - '0' : 0);
         pos = end;
     }
     if (pos >= s.size()) return std::nullopt;
     int offset_minutes = 0;
-    std::string zone;
     if (s[pos] == 'Z' || s[pos] == 'z') {
         if (pos + 1 != s.size()) return std::nullopt;
-        zone = "Z";
     } else if (s[pos] == '+' || s[pos] == '-') {
         int oh = 0, om = 0;
         if (pos + 6 != s.size() || !digits(s, pos + 1, 2, oh) || s[pos + 3] != ':' ||
             !digits(s, pos + 4, 2, om) || oh > 23 || om > 59)
             return std::nullopt;
         offset_minutes = (s[pos] == '+' ? 1 : -1) * (oh * 60 + om);
-        zone = std::string(s.substr(pos));
     } else {
         return std::nullopt;
     }
@@ -83,12 +76,15 @@ std::optional<rfc3339_instant> parse_rfc3339(std::string_view s) {
     const int utc_minute_of_day = ((hour * 60 + minute - offset_minutes) % 1440 + 1440) % 1440;
     if (second == 60 && utc_minute_of_day != 1439) return std::nullopt;
 
-    const std::int64_t local_seconds =
-        days_from_civil(year, month, day) * 86400 + std::int64_t{hour} * 3600 + minute * 60 + second;
-    rfc3339_instant out;
-    out.micros = (local_seconds - std::int64_t{offset_minutes} * 60) * 1'000'000 + micros;
-    out.text = std::string(s.substr(0, 10)) + "T" + std::string(s.substr(11, fraction_end - 11)) + zone;
-    return out;
+    const std::int64_t local_seconds = days_from_civil(year, month, day) * 86400 + std::int64_t{hour} * 3600 +
+                                       std::int64_t{minute} * 60 + second;
+    const std::int64_t micros = (local_seconds - std::int64_t{offset_minutes} * 60) * 1'000'000 + fraction;
+    // An offset can move the instant out of the years 0001-9999, which PostgreSQL would store as 1 BC or show
+    // with five digits.
+    constexpr std::int64_t first = -62'135'596'800'000'000;       // 0001-01-01T00:00:00Z
+    constexpr std::int64_t after_last = 253'402'300'800'000'000;  // 10000-01-01T00:00:00Z
+    if (micros < first || micros >= after_last) return std::nullopt;
+    return micros;
 }
 
 }  // namespace prequal::api

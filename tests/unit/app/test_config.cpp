@@ -252,7 +252,8 @@ TEST_CASE("unit: config: --max-waiters bounds long polls, from flags and environ
                Catch::Contains("--max-waiters") && Catch::Contains("wait=S"));
 }
 
-TEST_CASE("unit: config: --require-consent is off by default; flag, environment, file; in --help", "[unit]") {
+TEST_CASE("unit: config: --require-consent is off by default, set by flag, environment or file, in --help",
+          "[unit]") {
     clean_environment env;
     CHECK_FALSE(parse({"serve"}).config.require_consent);
     CHECK(parse({"serve", "--require-consent"}).config.require_consent);

@@ -30,10 +30,9 @@ struct consent_record {
     std::string purpose;       // 1-64 characters, no control characters
     std::string text_version;  // 1-64 characters, no control characters
     std::string channel;       // 1-32 characters, no control characters; empty when absent
-    // RFC 3339 as sent, with 'T'/'Z' upper-cased and the fraction cut to microseconds (what PostgreSQL
-    // keeps).
-    std::string given_at;
-    std::int64_t given_at_micros = 0;  // the same instant: microseconds since 1970-01-01T00:00:00Z
+    // given_at: the instant, microseconds since 1970-01-01T00:00:00Z (its spelling and time zone are not
+    // kept: PostgreSQL's timestamptz keeps only the instant too).
+    std::int64_t given_at_micros = 0;
 };
 
 struct application_request {
@@ -66,15 +65,11 @@ using parse_outcome = std::variant<application_request, malformed_json, invalid_
 /// Parses and validates a request body.
 parse_outcome parse_application_request(std::string_view body, const validation_options& options = {});
 
-/// An instant read from RFC 3339 text.
-struct rfc3339_instant {
-    std::string text;         // as given, 'T'/'Z' upper-cased, the fraction cut to 6 digits
-    std::int64_t micros = 0;  // since 1970-01-01T00:00:00Z
-};
-
 /// Reads an RFC 3339 date-time (section 5.6: full-date "T" full-time, 'T' and 'Z' in either case, any
-/// fraction, a leap second only at 23:59:60 UTC); nullopt when `text` is not one. Years 0001-9999.
-std::optional<rfc3339_instant> parse_rfc3339(std::string_view text);
+/// fraction, cut to microseconds; a leap second only at 23:59:60 UTC) as microseconds since
+/// 1970-01-01T00:00:00Z; nullopt when `text` is not one, or its instant is outside 0001-01-01..9999-12-31
+/// UTC.
+std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 
 /// True when `pan` matches ^[A-Z]{5}[0-9]{4}[A-Z]$.
 bool is_valid_pan(std::string_view pan);

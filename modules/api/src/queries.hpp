@@ -22,7 +22,8 @@ namespace prequal::api::queries {
 // $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id, $15 the owning client,
 // $16 the master key id wrapping the data key, $17 the wrapped data key (the only copy of the data key),
 // $18 consent purpose (NULL: no consent, nothing inserted in consents), $19 its text version, $20 its
-// given_at (RFC 3339 text), $21 its channel (NULL when absent).
+// given_at in microseconds since 1970-01-01T00:00:00Z (exact: whole seconds and the microseconds are added
+// apart, each exact in the float8 an interval is multiplied by), $21 its channel (NULL when absent).
 inline constexpr pg::statement submit{
     "api_submit",
     "WITH claim AS ("
@@ -43,9 +44,10 @@ inline constexpr pg::statement submit{
     "dk AS (INSERT INTO data_keys (application_id, master_key_id, wrapped_key) SELECT id, $16, $17 FROM "
     "app), "
     "co AS (INSERT INTO consents (application_id, purpose, text_version, given_at, channel) "
-    "  SELECT id, $18::text, $19::text, timestamptz 'epoch' + ($20::bigint / 1000000) * interval '1 second' "
-    "    + ($20::bigint % 1000000) * interval '1 microsecond', $21::text FROM app WHERE $18::text IS NOT "
-    "NULL), "
+    "  SELECT id, $18::text, $19::text, "
+    "    timestamptz 'epoch' + ($20::bigint / 1000000) * interval '1 second' "
+    "      + ($20::bigint % 1000000) * interval '1 microsecond', "
+    "    $21::text FROM app WHERE $18::text IS NOT NULL), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
     "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
     "  FROM app) "

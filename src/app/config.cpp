@@ -152,7 +152,10 @@ po::options_description serve_options() {
         "application is older than this; 0 disables")(
         "max-waiters", po::value<std::size_t>()->default_value(defaults.max_waiters),
         "long polls (GET .../status?wait=S) waiting at once; beyond this a long poll is answered at once "
-        "with the current state (each waiter also holds an HTTP connection)");
+        "with the current state (each waiter also holds an HTTP connection)")(
+        "require-consent", po::value<bool>()->default_value(defaults.require_consent)->implicit_value(true),
+        "POST /applications without a `consent` object is 422 VALIDATION_ERROR naming consent (contract "
+        "section 8); otherwise consent is optional");
     return d;
 }
 
@@ -573,6 +576,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.max_pending = not_negative(vm, "max-pending");
     c.max_pending_age = std::chrono::seconds{not_negative(vm, "max-pending-age-seconds")};
     c.max_waiters = vm["max-waiters"].as<std::size_t>();
+    c.require_consent = vm["require-consent"].as<bool>();
     if (vm.count("auth")) {
         c.auth = access::parse_auth_mode(vm["auth"].as<std::string>());
         if (!c.auth) throw std::invalid_argument("--auth must be api-key or none");

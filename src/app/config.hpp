@@ -57,6 +57,8 @@ struct service_config {
     std::chrono::seconds max_pending_age{120};
     // Long polls (GET .../status?wait=S, contract section 7) waiting at once; more are answered at once.
     std::size_t max_waiters = 10000;
+    // Consent (contract section 8): a POST without `consent` is 422 when set.
+    bool require_consent = false;
     // Access (contract section 6).
     std::optional<access::auth_mode> auth;  // nullopt → the loopback rule (access::resolve_auth_mode)
     std::int64_t default_rate_limit = 100;  // requests/s of keys created without --rate-limit; 0 = unlimited

@@ -258,7 +258,7 @@ asio::awaitable<void> service::impl::serve() {
         api = std::make_unique<api::api_module>(
             api::api_dependencies{*pool, *cipher, *index, metrics, log.child("api"), wake,
                                   [this] { return draining.load(); }, admission.get(), conninfo},
-            api::api_options{config.submitted_topic, config.max_waiters});
+            api::api_options{config.submitted_topic, config.max_waiters, config.require_consent});
         api->register_routes(router);
         // The decision module's routes are served where the API is, behind the same guard, whichever
         // process consumes credit reports.

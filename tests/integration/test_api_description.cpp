@@ -11,9 +11,12 @@
 #include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace prequal::test;
@@ -136,4 +139,88 @@ TEST_CASE(
         expect(field, "null", false);
     }
     expect("surprise", "1", false);  // additionalProperties: false
+
+    // The consent object (section 8): each text member's length bounds (in characters) and pattern, its
+    // date-time, its required members, null and unknown members, all read from the document.
+    REQUIRE(props.at("consent").at("$ref") == "#/components/schemas/Consent");
+    const auto& consent_schema = doc.at("components").at("schemas").at("Consent").as_object();
+    CHECK(consent_schema.at("additionalProperties") == false);
+    const auto& consent_props = consent_schema.at("properties").as_object();
+    const json::object base_consent{{"purpose", "credit"},
+                                    {"given_at", "2024-12-01T10:00:00Z"},
+                                    {"text_version", "v1"},
+                                    {"channel", "web"}};
+    auto consent_expect = [&](const json::value& consent, bool accepted) {
+        json::object body{{"pan_number", unique_pan()},
+                          {"monthly_income_inr", "50000.00"},
+                          {"loan_amount_inr", "100000.00"},
+                          {"consent", consent}};
+        INFO("consent = " << json::serialize(consent));
+        CHECK(post_json(f.port(), "/applications", json::serialize(body)).status == (accepted ? 202 : 422));
+    };
+    auto code_points = [](const std::string& s) {
+        return static_cast<std::int64_t>(std::count_if(
+            s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    };
+    std::vector<std::tuple<std::string, std::string, bool>> consent_cases;  // member, value, length allows it
+    std::vector<std::pair<std::string, std::string>> consent_patterns;
+    for (const char* member : {"purpose", "text_version", "channel"}) {
+        const auto& m = consent_props.at(member).as_object();
+        const std::int64_t min = m.at("minLength").to_number<std::int64_t>();
+        const std::int64_t max = m.at("maxLength").to_number<std::int64_t>();
+        const std::string pattern{m.at("pattern").as_string()};
+        std::string wide_max;  // max characters of three bytes each
+        for (std::int64_t i = 0; i < max; ++i) wide_max += "\xe0\xa4\x85";
+        for (const std::string& v :
+             {std::string(static_cast<std::size_t>(min), 'a'),
+              std::string(static_cast<std::size_t>(min) - 1, 'a'),
+              std::string(static_cast<std::size_t>(max), 'a'),
+              std::string(static_cast<std::size_t>(max) + 1, 'a'), wide_max, wide_max + "\xe0\xa4\x85",
+              std::string("a\x01z"), std::string("a\x7fz"), std::string("a\xc2\x85z"), std::string("a\tb"),
+              std::string(" padded "), std::string("v3.1-web")}) {
+            const std::int64_t n = code_points(v);
+            consent_cases.emplace_back(member, v, n >= min && n <= max);
+            consent_patterns.emplace_back(pattern, v);
+        }
+    }
+    const auto consent_verdicts = js_pattern_verdicts(consent_patterns);
+    int consent_accepted = 0;
+    for (std::size_t i = 0; i < consent_cases.size(); ++i) {
+        const auto& [member, value, length_ok] = consent_cases[i];
+        json::object c = base_consent;
+        c[member] = value;
+        const bool accepted = length_ok && consent_verdicts[i];
+        consent_expect(c, accepted);
+        consent_accepted += accepted ? 1 : 0;
+    }
+    CHECK(consent_accepted >= 9);
+    CHECK(consent_cases.size() - static_cast<std::size_t>(consent_accepted) >= 18);
+    CHECK(consent_props.at("given_at").at("format") == "date-time");
+    for (const char* ok : {"2024-12-01T10:00:00Z", "2024-12-01T15:30:00.5+05:30", "2024-12-01t10:00:00z"}) {
+        json::object c = base_consent;
+        c["given_at"] = ok;
+        consent_expect(c, true);
+    }
+    for (const char* bad :
+         {"2024-12-01", "2024-12-01T10:00:00", "2024-12-01T10:00Z", "2024-13-01T10:00:00Z"}) {
+        json::object c = base_consent;
+        c["given_at"] = bad;
+        consent_expect(c, false);
+    }
+    for (const auto& r : consent_schema.at("required").as_array()) {
+        json::object c = base_consent;
+        c.erase(r.as_string());
+        consent_expect(c, false);
+    }
+    for (const auto& kv : consent_props) {
+        CHECK_FALSE(kv.value().as_object().contains("nullable"));
+        json::object c = base_consent;
+        c[kv.key()] = nullptr;
+        consent_expect(c, false);
+    }
+    json::object unknown = base_consent;
+    unknown["surprise"] = 1;
+    consent_expect(unknown, false);
+    consent_expect(nullptr, false);
+    consent_expect(base_consent, true);
 }

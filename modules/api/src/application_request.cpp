@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 
 namespace prequal::api {
 
@@ -16,9 +17,11 @@ namespace {
 using detail::json_kind;
 using detail::json_member;
 
-constexpr std::array known_fields{std::string_view{"pan_number"}, std::string_view{"applicant_name"},
+constexpr std::array known_fields{std::string_view{"pan_number"},         std::string_view{"applicant_name"},
                                   std::string_view{"monthly_income_inr"}, std::string_view{"loan_amount_inr"},
-                                  std::string_view{"loan_type"}};
+                                  std::string_view{"loan_type"},          std::string_view{"consent"}};
+constexpr std::array consent_fields{std::string_view{"purpose"}, std::string_view{"given_at"},
+                                    std::string_view{"text_version"}, std::string_view{"channel"}};
 const core::money max_amount = core::money::from_rupees(100'000'000);
 
 // A field name safe to echo: bounded length, printable ASCII only.
@@ -29,11 +32,13 @@ std::string printable_field(std::string_view key) {
     return out;
 }
 
-const json_member* find(const detail::flat_object& o, std::string_view key) {
-    for (const auto& m : o.members)
+const json_member* find(const std::vector<json_member>& members, std::string_view key) {
+    for (const auto& m : members)
         if (m.key == key) return &m;
     return nullptr;
 }
+
+const json_member* find(const detail::flat_object& o, std::string_view key) { return find(o.members, key); }
 
 bool trim_is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -103,6 +108,91 @@ std::optional<core::money> read_money(const detail::flat_object& o, std::string_
     return value;
 }
 
+// A consent text member (`consent.<name>`): a string of 1..max characters (code points, not trimmed: the
+// client's own identifiers, kept as sent) without control characters. Adds a detail on failure.
+std::optional<std::string> read_consent_text(const json_member& consent, std::string_view name, bool required,
+                                             std::size_t max, std::vector<http::error_detail>& details) {
+    const std::string field = "consent." + std::string(name);
+    const json_member* m = find(consent.members, name);
+    if (!m) {
+        if (required) details.push_back({field, "is required"});
+        return std::nullopt;
+    }
+    if (m->kind == json_kind::null) {
+        details.push_back({field, "must not be null"});
+        return std::nullopt;
+    }
+    if (m->kind != json_kind::string) {
+        details.push_back({field, fmt::format("must be a string, not {}", kind_name(m->kind))});
+        return std::nullopt;
+    }
+    std::size_t chars = 0;
+    bool control = false;
+    scan_text(m->text, chars, control);
+    if (chars < 1 || chars > max) {
+        details.push_back({field, fmt::format("must be 1-{} characters", max)});
+        return std::nullopt;
+    }
+    if (control) {
+        details.push_back({field, "must not contain control characters"});
+        return std::nullopt;
+    }
+    return m->text;
+}
+
+// The `consent` member (contract section 8), every failing sub-field named `consent.<name>`.
+std::optional<consent_record> read_consent(const json_member& m, const validation_options& options,
+                                           std::vector<http::error_detail>& details) {
+    if (m.kind == json_kind::null) {
+        details.push_back({"consent", "must not be null (leave it out when there is none)"});
+        return std::nullopt;
+    }
+    if (m.kind != json_kind::object) {
+        details.push_back({"consent", fmt::format("must be an object, not {}", kind_name(m.kind))});
+        return std::nullopt;
+    }
+    const std::size_t before = details.size();
+    for (const auto& c : m.members) {
+        if (std::find(consent_fields.begin(), consent_fields.end(), c.key) == consent_fields.end())
+            details.push_back({"consent." + printable_field(c.key), "is not a known field"});
+    }
+    for (const auto& k : m.duplicate_keys)
+        details.push_back({"consent." + printable_field(k), "appears more than once"});
+
+    consent_record out;
+    if (auto v = read_consent_text(m, "purpose", true, max_consent_text, details))
+        out.purpose = std::move(*v);
+    if (auto v = read_consent_text(m, "text_version", true, max_consent_text, details))
+        out.text_version = std::move(*v);
+    if (auto v = read_consent_text(m, "channel", false, max_consent_channel, details))
+        out.channel = std::move(*v);
+
+    if (const json_member* g = find(m.members, "given_at"); !g) {
+        details.push_back({"consent.given_at", "is required"});
+    } else if (g->kind == json_kind::null) {
+        details.push_back({"consent.given_at", "must not be null"});
+    } else if (g->kind != json_kind::string) {
+        details.push_back({"consent.given_at", fmt::format("must be a string, not {}", kind_name(g->kind))});
+    } else if (auto at = parse_rfc3339(g->text); !at) {
+        details.push_back(
+            {"consent.given_at",
+             "must be an RFC 3339 date-time with a time zone (years 0001-9999), e.g. 2026-12-04T10:00:00Z"});
+    } else {
+        const auto now_micros =
+            std::chrono::duration_cast<std::chrono::microseconds>(options.now.time_since_epoch()).count();
+        const auto tolerance = std::chrono::microseconds{consent_future_tolerance}.count();
+        if (*at > now_micros + tolerance)
+            details.push_back({"consent.given_at", "must not be more than 5 minutes in the future"});
+        else
+            out.given_at_micros = *at;
+    }
+    if (details.size() != before) return std::nullopt;
+    return out;
+}
+
+// A length-prefixed field of canonical_form: no value can imitate the fields after it.
+std::string framed(std::string_view s) { return fmt::format("{}:{}", s.size(), s); }
+
 }  // namespace
 
 bool is_valid_pan(std::string_view pan) {
@@ -127,11 +217,15 @@ bool is_valid_idempotency_key(std::string_view key) {
 }
 
 std::string canonical_form(const application_request& r) {
-    return fmt::format("v1|{}|{}|{}|{}|{}", r.pan_number, r.applicant_name, r.monthly_income.to_string(),
-                       r.loan_amount.to_string(), r.loan_type);
+    std::string out = fmt::format("v1|{}|{}|{}|{}|{}", r.pan_number, r.applicant_name,
+                                  r.monthly_income.to_string(), r.loan_amount.to_string(), r.loan_type);
+    if (const auto& c = r.consent)
+        out += fmt::format("|consent|{}|{}|{}|{}", framed(c->purpose), framed(c->text_version),
+                           c->given_at_micros, framed(c->channel));
+    return out;
 }
 
-parse_outcome parse_application_request(std::string_view body) {
+parse_outcome parse_application_request(std::string_view body, const validation_options& options) {
     if (body.empty()) return malformed_json{"request body is empty"};
     std::string error;
     auto object = detail::read_flat_object(body, max_json_depth, error);
@@ -186,6 +280,11 @@ parse_outcome parse_application_request(std::string_view body) {
         else
             req.loan_type = m->text;
     }
+
+    if (const json_member* m = find(*object, "consent"))
+        req.consent = read_consent(*m, options, details);
+    else if (options.require_consent)
+        details.push_back({"consent", "is required (this service runs with --require-consent)"});
 
     if (!details.empty()) return invalid_request{std::move(details)};
     return req;

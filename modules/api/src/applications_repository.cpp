@@ -26,7 +26,11 @@ pg::params submit_params(const new_application& a) {
                       a.name ? pg::param{a.name->key_id} : pg::param{},
                       a.client,
                       a.data_key.master_key_id,
-                      a.data_key.wrapped_b64};
+                      a.data_key.wrapped_b64,
+                      a.consent ? pg::param{a.consent->purpose} : pg::param{},
+                      a.consent ? pg::param{a.consent->text_version} : pg::param{},
+                      a.consent ? pg::param{std::to_string(a.consent->given_at_micros)} : pg::param{},
+                      a.consent && !a.consent->channel.empty() ? pg::param{a.consent->channel} : pg::param{}};
 }
 
 }  // namespace

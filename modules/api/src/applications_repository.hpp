@@ -5,6 +5,7 @@
 
 #include "queries.hpp"
 
+#include <prequal/api/application_request.hpp>
 #include <prequal/crypto/data_key.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/pg/pool.hpp>
@@ -35,7 +36,8 @@ struct new_application {
     std::string message_id;  // the outbox event's
     std::string topic;
     std::string event_payload;
-    std::string client;  // the owning client (contract section 6, Isolation)
+    std::string client;                     // the owning client (contract section 6, Isolation)
+    std::optional<consent_record> consent;  // stored in `consents` with the application; nullopt: none
 };
 
 /// What an Idempotency-Key holds: the digest of the request that claimed it and the application it made.
@@ -66,7 +68,8 @@ public:
     explicit applications_repository(pg::pool& pool) : pool_{pool} {}
 
     /// Stores `a` in one statement and one transaction: the PAN's claim (only if free, expired or held by a
-    /// REJECTED application), the application, its wrapped data key, its audit rows and its outbox event.
+    /// REJECTED application), the application, its wrapped data key, its consent (if any), its audit rows and
+    /// its outbox event.
     /// Returns stored or duplicate_pan.
     boost::asio::awaitable<store_outcome> store(const new_application& a);
 

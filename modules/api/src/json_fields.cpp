@@ -21,36 +21,50 @@ struct flat_handler {
     static constexpr std::size_t max_key_size = max_string_size;
 
     flat_object out;
-    std::size_t depth = 0;  // 1 while inside the top-level object
+    std::size_t depth = 0;  // 1 while inside the top-level object, 2 inside one of its members' values
     bool top_is_object = false;
-    std::string key;
-    std::string buffer;  // string or number being assembled from parts
+    // While a top-level member's object value is being read (depth 2): that member, else null.
+    json_member* child = nullptr;
+    std::string key;        // the top-level key in force
+    std::string child_key;  // the key in force inside `child`
+    std::string buffer;     // string or number being assembled from parts
 
-    void member(json_kind kind, std::string text) {
-        if (depth != 1) return;  // only top-level members matter; nested ones make their parent's kind
-        auto dup = std::find_if(out.members.begin(), out.members.end(),
-                                [&](const json_member& m) { return m.key == key; });
-        if (dup != out.members.end()) {
-            if (std::find(out.duplicate_keys.begin(), out.duplicate_keys.end(), key) ==
-                out.duplicate_keys.end())
-                out.duplicate_keys.push_back(key);
-            return;
+    // Whether a value at the current depth is recorded (a top-level member, or a member of `child`).
+    [[nodiscard]] bool recording() const { return depth == 1 || (depth == 2 && child != nullptr); }
+
+    // Records a value at the current depth; returns the new member, or null (not recorded, or a duplicate).
+    json_member* member(json_kind kind, std::string text) {
+        if (!recording()) return nullptr;  // deeper values only make their parent's kind
+        auto& members = depth == 1 ? out.members : child->members;
+        auto& duplicates = depth == 1 ? out.duplicate_keys : child->duplicate_keys;
+        const std::string& name = depth == 1 ? key : child_key;
+        auto dup =
+            std::find_if(members.begin(), members.end(), [&](const json_member& m) { return m.key == name; });
+        if (dup != members.end()) {
+            if (std::find(duplicates.begin(), duplicates.end(), name) == duplicates.end())
+                duplicates.push_back(name);
+            return nullptr;
         }
-        out.members.push_back({key, kind, std::move(text)});
+        members.push_back({name, kind, std::move(text), {}, {}});
+        return &members.back();
     }
 
     bool on_document_begin(json::error_code&) { return true; }
     bool on_document_end(json::error_code&) { return true; }
     bool on_object_begin(json::error_code&) {
-        if (depth == 0)
+        if (depth == 0) {
             top_is_object = true;
-        else
-            member(json_kind::object, {});
+        } else {
+            json_member* m = member(json_kind::object, {});
+            // Only a top-level member's object is read further; a duplicate's members are not mixed in.
+            if (depth == 1) child = m;
+        }
         ++depth;
         return true;
     }
     bool on_object_end(std::size_t, json::error_code&) {
         --depth;
+        if (depth == 1) child = nullptr;
         return true;
     }
     bool on_array_begin(json::error_code&) {
@@ -63,23 +77,23 @@ struct flat_handler {
         return true;
     }
     bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
-        if (depth == 1) buffer.append(s.data(), s.size());
+        if (recording()) buffer.append(s.data(), s.size());
         return true;
     }
     bool on_key(json::string_view s, std::size_t, json::error_code&) {
-        if (depth == 1) {
+        if (recording()) {
             buffer.append(s.data(), s.size());
-            key = std::move(buffer);
+            (depth == 1 ? key : child_key) = std::move(buffer);
             buffer.clear();
         }
         return true;
     }
     bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
-        if (depth == 1) buffer.append(s.data(), s.size());
+        if (recording()) buffer.append(s.data(), s.size());
         return true;
     }
     bool on_string(json::string_view s, std::size_t, json::error_code&) {
-        if (depth == 1) {
+        if (recording()) {
             buffer.append(s.data(), s.size());
             member(json_kind::string, std::move(buffer));
         }
@@ -87,11 +101,11 @@ struct flat_handler {
         return true;
     }
     bool on_number_part(json::string_view s, json::error_code&) {
-        if (depth == 1) buffer.append(s.data(), s.size());
+        if (recording()) buffer.append(s.data(), s.size());
         return true;
     }
     bool number(json::string_view s) {
-        if (depth == 1) {
+        if (recording()) {
             buffer.append(s.data(), s.size());
             member(json_kind::number, std::move(buffer));
         }

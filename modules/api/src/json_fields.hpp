@@ -1,5 +1,6 @@
 // A strict, flat reading of a JSON object body: the top-level members with their kind and exact text
-// (numbers keep their source digits), duplicate keys noted, nesting depth bounded.
+// (numbers keep their source digits), duplicate keys noted, nesting depth bounded. A top-level member that is
+// an object is read one level further the same way (the `consent` object of POST /applications).
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,10 @@ struct json_member {
     std::string key;
     json_kind kind = json_kind::null;
     std::string text;  // string contents (unescaped) or the number's source text
+    // A top-level object's own members (first occurrence of each key, in order) and its duplicate keys;
+    // deeper values only have their kind. Empty for every other member.
+    std::vector<json_member> members;
+    std::vector<std::string> duplicate_keys;
 };
 
 struct flat_object {

@@ -191,7 +191,7 @@ const std::string& openapi_document() {
                                                              "draining": {"type": "boolean"}}}}},
       "ApplicationRequest": {
         "type": "object", "additionalProperties": false,
-        "description": "Every field is checked and every failing one is named in the 422's details. A key may appear only once (a duplicate key is a 422: JSON Schema cannot say it).",
+        "description": "Every field is checked and every failing one is named in the 422's details (a consent member as consent.<member>). A key may appear only once (a duplicate key is a 422: JSON Schema cannot say it).",
         "required": ["pan_number", "monthly_income_inr", "loan_amount_inr"],
         "properties": {
           "pan_number": {"type": "string", "pattern": "^[A-Z]{5}[0-9]{4}[A-Z]$", "example": "ABCDE1234F"},
@@ -208,20 +208,37 @@ const std::string& openapi_document() {
                               "oneOf": [{"type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 100000000},
                                         {"type": "string", "pattern": "^(?!0(?:\\.0{1,2})?$)(?:(?:0|[1-9][0-9]{0,7})(?:\\.[0-9]{1,2})?|100000000(?:\\.0{1,2})?)$"}],
                               "example": "500000.00"},
-          "loan_type": {"type": "string", "nullable": true, "enum": ["PERSONAL", "HOME", "AUTO", null]}
+          "loan_type": {"type": "string", "nullable": true, "enum": ["PERSONAL", "HOME", "AUTO", null]},
+          "consent": {"$ref": "#/components/schemas/Consent"}
+        }
+      },
+      "Consent": {
+        "type": "object", "additionalProperties": false,
+        "description": "The applicant's consent to this processing, as the client recorded it (contract section 8). Optional, unless the server runs with --require-consent (then a request without it is 422 naming consent); null is not accepted, leave it out instead. Stored in clear with the application and kept after erasure: it must not contain personal data. Failing members are named consent.<member> in the 422's details.",
+        "required": ["purpose", "given_at", "text_version"],
+        "properties": {
+          "purpose": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+                      "description": "What the applicant agreed to: 1-64 characters (kept as sent, not trimmed), no control characters (C0, DEL, C1)", "example": "credit-prequalification"},
+          "given_at": {"type": "string", "format": "date-time",
+                       "description": "When it was given: an RFC 3339 date-time with a time zone, not more than 5 minutes in the future (clock skew)", "example": "2026-12-04T10:00:00Z"},
+          "text_version": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+                           "description": "Which version of the consent text was shown: 1-64 characters, no control characters", "example": "v3"},
+          "channel": {"type": "string", "minLength": 1, "maxLength": 32, "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+                      "description": "Where it was given: 1-32 characters, no control characters", "example": "web"}
         }
       },
       "Accepted": {"type": "object", "required": ["application_id", "status"],
                    "properties": {"application_id": {"type": "string", "format": "uuid"}, "status": {"type": "string", "enum": ["PENDING"]}}},
       "Status": {
         "type": "object",
-        "required": ["application_id", "status", "cibil_score", "pan_number_masked", "decision_reason", "max_approved_amount_inr", "reason_codes", "ruleset_version", "personal_data", "version", "decided_by", "created_at", "updated_at"],
+        "required": ["application_id", "status", "cibil_score", "pan_number_masked", "decision_reason", "max_approved_amount_inr", "reason_codes", "ruleset_version", "personal_data", "consent_recorded", "version", "decided_by", "created_at", "updated_at"],
         "properties": {
           "application_id": {"type": "string", "format": "uuid"},
           "status": {"type": "string", "enum": ["PENDING", "PRE_APPROVED", "REJECTED", "MANUAL_REVIEW"]},
           "cibil_score": {"type": "integer", "nullable": true, "minimum": 300, "maximum": 900},
           "pan_number_masked": {"type": "string", "nullable": true, "description": "null once the personal data is erased", "example": "XXXXXX234F"},
           "personal_data": {"type": "string", "enum": ["PRESENT", "ERASED"]},
+          "consent_recorded": {"type": "boolean", "description": "The application was submitted with a consent object (stays true after erasure)"},
           "decision_reason": {"type": "string", "nullable": true},
           "max_approved_amount_inr": {"type": "string", "nullable": true, "example": "5760000.00"},
           "reason_codes": {"type": "array", "nullable": true, "description": "Why, machine-readable, in order; null while PENDING",

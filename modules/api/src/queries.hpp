@@ -20,7 +20,10 @@ namespace prequal::api::queries {
 // No row back = duplicate.
 // $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 sealed name, $7 income, $8 loan, $9 loan type,
 // $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id, $15 the owning client,
-// $16 the master key id wrapping the data key, $17 the wrapped data key (the only copy of the data key).
+// $16 the master key id wrapping the data key, $17 the wrapped data key (the only copy of the data key),
+// $18 consent purpose (NULL: no consent, nothing inserted in consents), $19 its text version, $20 its
+// given_at in microseconds since 1970-01-01T00:00:00Z (exact: whole seconds and the microseconds are added
+// apart, each exact in the float8 an interval is multiplied by), $21 its channel (NULL when absent).
 inline constexpr pg::statement submit{
     "api_submit",
     "WITH claim AS ("
@@ -40,6 +43,11 @@ inline constexpr pg::statement submit{
     "  UNION ALL SELECT id, 'APPLICATION_SUBMITTED', 'api', $10, NULL FROM app), "
     "dk AS (INSERT INTO data_keys (application_id, master_key_id, wrapped_key) SELECT id, $16, $17 FROM "
     "app), "
+    "co AS (INSERT INTO consents (application_id, purpose, text_version, given_at, channel) "
+    "  SELECT id, $18::text, $19::text, "
+    "    timestamptz 'epoch' + ($20::bigint / 1000000) * interval '1 second' "
+    "      + ($20::bigint % 1000000) * interval '1 microsecond', "
+    "    $21::text FROM app WHERE $18::text IS NOT NULL), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
     "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
     "  FROM app) "
@@ -71,6 +79,7 @@ inline constexpr pg::statement status{
     "api_status",
     "WITH a AS (SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
     "  CASE WHEN personal_data_erased_at IS NULL THEN 'PRESENT' ELSE 'ERASED' END AS personal_data, "
+    "  EXISTS (SELECT 1 FROM consents c WHERE c.application_id = applications.id) AS consent_recorded, "
     "  array_to_json(reason_codes)::text AS reason_codes, ruleset_version, version, decided_by, "
     "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, "
     "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at "
@@ -88,6 +97,7 @@ struct status_row {
     std::optional<std::string> reason_codes;         // JSON array text, e.g. ["SCORE_BELOW_650"]
     std::optional<std::string> ruleset_version;
     std::string personal_data;              // PRESENT | ERASED
+    bool consent_recorded = false;          // a consent was stored with the application (stays after erasure)
     std::int64_t version = 0;               // grows with every change (contract section 10)
     std::optional<std::string> decided_by;  // "rules" or "review"; none while PENDING
     std::string created_at;                 // UTC ISO-8601 with milliseconds
@@ -102,6 +112,7 @@ struct status_row {
                    pg::col("reason_codes", &status_row::reason_codes),
                    pg::col("ruleset_version", &status_row::ruleset_version),
                    pg::col("personal_data", &status_row::personal_data),
+                   pg::col("consent_recorded", &status_row::consent_recorded),
                    pg::col("version", &status_row::version),
                    pg::col("decided_by", &status_row::decided_by),
                    pg::col("created_at", &status_row::created_at),

@@ -40,6 +40,7 @@ http::response status_response(const application_status& a) {
     body["reason_codes"] = a.reason_codes ? json::parse(*a.reason_codes) : json::value(nullptr);
     body["ruleset_version"] = nullable(a.ruleset_version);
     body["personal_data"] = a.personal_data;
+    body["consent_recorded"] = a.consent_recorded;
     body["version"] = a.version;
     body["decided_by"] = nullable(a.decided_by);
     body["created_at"] = a.created_at;

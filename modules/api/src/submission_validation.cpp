@@ -22,14 +22,16 @@ bool is_json_content_type(const std::string* value) {
 
 }  // namespace
 
-submission_check validate_submission(const http::request& req, bool draining) {
+submission_check validate_submission(const http::request& req, bool draining, bool require_consent) {
     if (!is_json_content_type(req.header("Content-Type")))
         return error(req, 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
     if (draining)
         return error(req, 503, "SERVICE_UNAVAILABLE",
                      "the service is shutting down; retry on another instance");
 
-    auto parsed = parse_application_request(req.body);
+    validation_options options;
+    options.require_consent = require_consent;
+    auto parsed = parse_application_request(req.body, options);
     if (auto* m = std::get_if<malformed_json>(&parsed)) return error(req, 400, "MALFORMED_JSON", m->reason);
     if (auto* bad = std::get_if<invalid_request>(&parsed))
         return error(req, 422, "VALIDATION_ERROR", "request body failed validation", bad->details);

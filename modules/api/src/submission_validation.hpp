@@ -13,7 +13,8 @@ namespace prequal::api::detail {
 using submission_check = std::variant<http::response, application_request>;
 
 /// 415 for a non-JSON Content-Type, 503 while draining, 400 for malformed JSON, 422 for a body or an
-/// Idempotency-Key that fails validation; otherwise the parsed application.
-submission_check validate_submission(const http::request& req, bool draining);
+/// Idempotency-Key that fails validation (with `require_consent`, also a body without `consent`); otherwise
+/// the parsed application.
+submission_check validate_submission(const http::request& req, bool draining, bool require_consent = false);
 
 }  // namespace prequal::api::detail

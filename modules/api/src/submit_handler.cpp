@@ -47,7 +47,8 @@ http::response duplicate(const http::request& req) {
 boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     // Shed before any work: the backlog reading is already in memory.
     if (deps_.admission && !deps_.admission->admit()) co_return detail::shedding_load(req);
-    auto checked = detail::validate_submission(req, deps_.draining && deps_.draining());
+    auto checked =
+        detail::validate_submission(req, deps_.draining && deps_.draining(), options_.require_consent);
     if (auto* rejected = std::get_if<http::response>(&checked)) co_return std::move(*rejected);
     const auto& app = std::get<application_request>(checked);
     const std::string* idem_key = req.header("Idempotency-Key");
@@ -71,6 +72,7 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     row.client = detail::client_of(req);
     row.topic = options_.submitted_topic;
     row.event_payload = submitted_event(row.message_id, row.id, req.request_id, row.pan, app);
+    row.consent = app.consent;
 
     detail::applications_repository applications{deps_.pool};
     detail::store_outcome outcome;

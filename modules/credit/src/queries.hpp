@@ -14,7 +14,8 @@ namespace prequal::credit::queries {
 
 // One statement = one transaction: record the message in the inbox (duplicate → nothing else happens), write
 // the report (at most one per application), its outbox event and the audit rows (the platform's inbox and
-// outbox SQL, prequal/outbox/sql.hpp).
+// outbox SQL, prequal/outbox/sql.hpp). The report's audit row (the score "pull") names the consent it relied
+// on, as stored with the application (the api module's `consents`), or "consent": null when there was none.
 // $1 group, $2 message id, $3 application id, $4 score, $5 report message id, $6 topic, $7 payload,
 // $8 request id, $9 key id used to decrypt.
 inline constexpr pg::statement record_report{
@@ -28,7 +29,10 @@ inline constexpr pg::statement record_report{
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT $3::uuid, 'PAN_DECRYPTED', 'credit', $8, jsonb_build_object('key_id', $9::text) "
     "  UNION ALL SELECT application_id, 'CREDIT_REPORT_GENERATED', 'credit', $8, "
-    "  jsonb_build_object('cibil_score', $4::int) FROM cr) "
+    "  jsonb_build_object('cibil_score', $4::int, 'consent', (SELECT jsonb_build_object('purpose', c.purpose, "
+    "    'text_version', c.text_version, 'channel', c.channel, 'given_at', "
+    "    to_char(c.given_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')) "
+    "    FROM consents c WHERE c.application_id = cr.application_id)) FROM cr) "
     "SELECT (SELECT count(*) FROM pm) AS recorded, (SELECT count(*) FROM ob) AS enqueued"};
 
 // The application's wrapped data key, read by its own statement before record_report, and whether

@@ -273,6 +273,28 @@ TEST_CASE("unit: config: --max-waiters bounds long polls, from flags and environ
                Catch::Contains("--max-waiters") && Catch::Contains("wait=S"));
 }
 
+TEST_CASE("unit: config: --require-consent is off by default, set by flag, environment or file, in --help",
+          "[unit]") {
+    clean_environment env;
+    CHECK_FALSE(parse({"serve"}).config.require_consent);
+    CHECK(parse({"serve", "--require-consent"}).config.require_consent);
+    CHECK(parse({"serve", "--require-consent=true"}).config.require_consent);
+    CHECK_FALSE(parse({"serve", "--require-consent=false"}).config.require_consent);
+    const auto file =
+        std::filesystem::temp_directory_path() / ("prequal-consent-" + std::to_string(::getpid()));
+    std::ofstream{file} << "require-consent=true\n";
+    const std::string config_flag = "--config=" + file.string();
+    CHECK(parse({"serve", config_flag.c_str()}).config.require_consent);
+    env.set("PREQUAL_REQUIRE_CONSENT", "false");  // the environment wins over the file
+    CHECK_FALSE(parse({"serve", config_flag.c_str()}).config.require_consent);
+    CHECK(
+        parse({"serve", "--require-consent", config_flag.c_str()}).config.require_consent);  // the flag wins
+    std::filesystem::remove(file);
+    CHECK_THAT(error_of({"serve", "--require-consent=maybe"}), Catch::Contains("require-consent"));
+    CHECK_THAT(parse({"serve", "--help"}).help_text,
+               Catch::Contains("--require-consent") && Catch::Contains("consent"));
+}
+
 TEST_CASE("unit: config: access options of serve: --auth, default limits, environment and file", "[unit]") {
     clean_environment env;
     const auto d = parse({"serve"}).config;

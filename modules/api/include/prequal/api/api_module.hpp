@@ -27,6 +27,7 @@ namespace prequal::api {
 struct api_options {
     std::string submitted_topic{events::submitted_topic};
     std::size_t max_waiters = 10000;  // long polls (?wait=S) waiting at once; more are answered at once
+    bool require_consent = false;     // serve --require-consent: POST without `consent` is 422 (section 8)
 };
 
 /// What the API needs from the rest of the process.

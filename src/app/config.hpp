@@ -50,6 +50,7 @@ struct service_config {
     std::chrono::milliseconds retention_interval{600000};  // how often retention jobs run
     std::chrono::hours bus_retention{24 * 7};              // processed_messages kept this long
     std::chrono::hours event_retention{24 * 30};  // the event feed (GET /events) keeps events this long
+    std::chrono::hours access_trail_retention{24 * 400};  // who read which application: kept this long
     // Admission control (contract section 6): POST /applications answers 503 while over either; 0 = off.
     std::int64_t max_pending = 100000;
     std::chrono::seconds max_pending_age{120};

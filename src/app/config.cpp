@@ -144,6 +144,9 @@ po::options_description serve_options() {
         "erase the personal data (PAN, name) of applications decided more than this long ago, as `prequal "
         "erase` does (audit why: retention); fractional allowed (0.0001 = 8.64 s); gauge "
         "personal_data_erasure_due")(
+        "access-trail-retention-days",
+        po::value<long>()->default_value(in_h(defaults.access_trail_retention) / 24),
+        "the access trail (who read which application, docs/pan-protection.md) keeps its entries this long")(
         "max-pending", po::value<long>()->default_value(static_cast<long>(defaults.max_pending)),
         "admission control: POST /applications answers 503 (Retry-After) while more applications than this "
         "are PENDING (read every second); 0 disables")(
@@ -573,6 +576,7 @@ command_line parse_command_line(int argc, const char* const* argv) {
     c.bus_retention = std::chrono::hours{positive(vm, "bus-retention-hours")};
     c.event_retention = std::chrono::hours{positive(vm, "event-retention-days") * 24};
     parse_personal_data_retention(vm, c);
+    c.access_trail_retention = std::chrono::hours{positive(vm, "access-trail-retention-days") * 24};
     c.max_pending = not_negative(vm, "max-pending");
     c.max_pending_age = std::chrono::seconds{not_negative(vm, "max-pending-age-seconds")};
     c.max_waiters = vm["max-waiters"].as<std::size_t>();

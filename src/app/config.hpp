@@ -52,6 +52,7 @@ struct service_config {
     std::chrono::hours event_retention{24 * 30};  // the event feed (GET /events) keeps events this long
     // Decided applications' personal data is erased this long after the decision (contract section 8).
     std::chrono::milliseconds personal_data_retention{std::chrono::hours{24 * 180}};
+    std::chrono::hours access_trail_retention{24 * 400};  // who read which application: kept this long
     // Admission control (contract section 6): POST /applications answers 503 while over either; 0 = off.
     std::int64_t max_pending = 100000;
     std::chrono::seconds max_pending_age{120};

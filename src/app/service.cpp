@@ -9,6 +9,7 @@
 #include "systemd_notify.hpp"
 #include "tls_reloader.hpp"
 
+#include <prequal/access/access_trail.hpp>
 #include <prequal/access/gate.hpp>
 #include <prequal/access/key_cache.hpp>
 #include <prequal/api/admission_control.hpp>
@@ -104,6 +105,7 @@ struct service::impl {
     std::unique_ptr<notify::notify_module> notify;  // only when this process runs the notify module
     std::unique_ptr<access::key_cache> keys;        // only with --auth=api-key and the api module
     std::unique_ptr<access::gate> gate;
+    std::unique_ptr<access::access_trail> trail;                 // who read which application; with the api
     std::unique_ptr<api::api_module> api;                        // only when this process runs the api module
     std::unique_ptr<decision::decision_routes> decision_routes;  // review, history, feed: beside the api
     std::unique_ptr<decision::event_sequencer> sequencer;        // numbers the feed where it is read
@@ -125,6 +127,9 @@ struct service::impl {
     }
     asio::awaitable<void> run_sequencer() {
         if (sequencer) co_await sequencer->run();
+    }
+    asio::awaitable<void> run_trail() {
+        if (trail) co_await trail->run();
     }
     asio::awaitable<void> run_keys() {
         if (keys) co_await keys->run();
@@ -220,7 +225,11 @@ asio::awaitable<void> service::impl::serve() {
         api::idempotency_key_retention(api::idempotency_window),
         notify::delivery_retention(config.bus_retention),
         decision::event_feed_retention(config.event_retention),
-        api::personal_data_retention(config.personal_data_retention), api::pan_claims_retention()};
+        api::personal_data_retention(config.personal_data_retention),
+        api::pan_claims_retention(),
+        outbox::retention_job{"access_trail", std::string{access::access_trail_retention_lock},
+                              std::string{access::access_trail_retention_sql},
+                              config.access_trail_retention}};
     retention = std::make_unique<outbox::retention>(ex, *pool, applications, std::move(owner_jobs), rt,
                                                     log.child("retention"), metrics);
     if (config.run_credit) {
@@ -255,15 +264,18 @@ asio::awaitable<void> service::impl::serve() {
     if (config.run_api) {
         co_await set_up_access(ex);
         router.set_guard(gate->guard());
+        // Reads record who read which application here; it writes in batches off the request path.
+        trail = std::make_unique<access::access_trail>(ex, *pool, access::access_trail_options{},
+                                                       log.child("access-trail"), metrics);
         api = std::make_unique<api::api_module>(
             api::api_dependencies{*pool, *cipher, *index, metrics, log.child("api"), wake,
-                                  [this] { return draining.load(); }, admission.get(), conninfo},
+                                  [this] { return draining.load(); }, admission.get(), conninfo, trail.get()},
             api::api_options{config.submitted_topic, config.max_waiters, config.require_consent});
         api->register_routes(router);
         // The decision module's routes are served where the API is, behind the same guard, whichever
         // process consumes credit reports.
-        decision_routes = std::make_unique<decision::decision_routes>(
-            decision::routes_dependencies{*pool, metrics, log.child("decision"), wake, config.decided_topic});
+        decision_routes = std::make_unique<decision::decision_routes>(decision::routes_dependencies{
+            *pool, metrics, log.child("decision"), wake, config.decided_topic, trail.get()});
         decision_routes->register_routes(router);
         sequencer = std::make_unique<decision::event_sequencer>(ex, *pool, log.child("event-feed"), metrics);
     }
@@ -313,7 +325,7 @@ asio::awaitable<void> service::impl::serve() {
             {{"listen", config.listen_host + ":" + std::to_string(server->port())}});
     started.set_value();
     co_await (bus->run() && run_publisher() && redriver->run() && retention->run() && server->run() &&
-              run_api() && run_keys() && run_notify() && run_sequencer() && announce_ready() &&
+              run_api() && run_trail() && run_keys() && run_notify() && run_sequencer() && announce_ready() &&
               shutdown_sequence());
     pool->close();
     log.info("stopped cleanly");
@@ -404,7 +416,8 @@ asio::awaitable<void> service::impl::shutdown_sequence() {
     // Long polls answer now with the current state, so draining does not wait out their deadlines.
     if (api) api->stop();
     co_await server->drain(config.shutdown_timeout);
-    if (keys) keys->stop();  // writes the last uses of keys while the pool is still open
+    if (keys) keys->stop();    // writes the last uses of keys while the pool is still open
+    if (trail) trail->stop();  // writes the rest of the access trail, likewise
     log.info("HTTP drained; stopping the outbox publisher, then the consumers");
     redriver->stop();
     retention->stop();
@@ -499,6 +512,7 @@ int service::wait() {
     s.decision_routes.reset();
     s.api.reset();
     s.gate.reset();
+    s.trail.reset();
     s.keys.reset();
     s.operational.reset();
     s.notify.reset();

@@ -64,8 +64,8 @@ boost::asio::awaitable<store_outcome> applications_repository::store_with_key(co
 }
 
 boost::asio::awaitable<std::optional<application_status>> applications_repository::read_status(
-    std::string id, std::string client, std::string request_id) {
-    const pg::result r = co_await pool_.execute(queries::status, pg::args(id, request_id, client));
+    std::string id, std::string client) {
+    const pg::result r = co_await pool_.execute(queries::status, pg::args(id, client));
     co_return r.maybe_one_as<queries::status_row>();
 }
 

@@ -79,11 +79,10 @@ public:
     boost::asio::awaitable<store_outcome> store_with_key(const new_application& a, std::string key,
                                                          std::string request_hash);
 
-    /// The application `id` (a UUID) of `client`, recording in the audit log that its masked PAN was shown
-    /// to request `request_id`; nullopt when there is no such application or another client owns it (one
-    /// statement either way: the two cases are indistinguishable).
-    boost::asio::awaitable<std::optional<application_status>> read_status(std::string id, std::string client,
-                                                                          std::string request_id);
+    /// The application `id` (a UUID) of `client`; nullopt when there is no such application or another
+    /// client owns it (one SELECT either way: the two cases are indistinguishable). Writes nothing: the
+    /// caller records the read in the access trail.
+    boost::asio::awaitable<std::optional<application_status>> read_status(std::string id, std::string client);
 
     /// Seals one batch of the names stored in clear before migration 003: locks up to `batch` such rows
     /// (FOR UPDATE SKIP LOCKED, so replicas share the work), replaces each name by `seal(id, name)` and

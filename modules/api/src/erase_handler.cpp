@@ -26,7 +26,7 @@ boost::asio::awaitable<http::response> api_module::erase(http::request& req) {
         }
         if (outcome == erase_outcome::erased || outcome == erase_outcome::already_erased) {
             detail::applications_repository applications{deps_.pool};
-            found = co_await applications.read_status(id, client, req.request_id);
+            found = co_await applications.read_status(id, client);  // its own audit row says who erased it
         }
     } catch (const pg::error& e) {
         if (!detail::is_unavailable(e)) throw;

@@ -73,20 +73,18 @@ struct idempotency_key_row {
                    pg::col("application_id", &idempotency_key_row::application_id)};
 };
 
-// Status read plus the audit row for showing the masked PAN. $1 id, $2 request id, $3 client. No row: unknown
-// id or another client's application; the owner is part of the one look-up, so both cost the same.
+// Status read: a plain SELECT (contract section 8: reads write nothing; the access trail records the read
+// off the request path). $1 id, $2 client. No row: unknown id or another client's application; the owner is
+// part of the one look-up, so both cost the same.
 inline constexpr pg::statement status{
     "api_status",
-    "WITH a AS (SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
+    "SELECT id, status, cibil_score, pan_masked, decision_reason, max_approved_amount::text, "
     "  CASE WHEN personal_data_erased_at IS NULL THEN 'PRESENT' ELSE 'ERASED' END AS personal_data, "
     "  EXISTS (SELECT 1 FROM consents c WHERE c.application_id = applications.id) AS consent_recorded, "
     "  array_to_json(reason_codes)::text AS reason_codes, ruleset_version, version, decided_by, "
     "  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, "
     "  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at "
-    "  FROM applications WHERE id = $1::uuid AND client = $3), "
-    "au AS (INSERT INTO audit_log (application_id, action, actor, request_id) "
-    "  SELECT id, 'PAN_MASKED', 'api', $2 FROM a) "
-    "SELECT * FROM a"};
+    "FROM applications WHERE id = $1::uuid AND client = $2"};
 struct status_row {
     std::string id;
     std::string status;

@@ -1,5 +1,6 @@
-// GET /applications/{application_id}/status[?wait=S]: one statement reads the row and audits the masked PAN;
-// with `wait`, a still PENDING application is read again when it is decided or at the deadline.
+// GET /applications/{application_id}/status[?wait=S]: one SELECT reads the row (no write: the read goes to
+// the access trail, which writes in batches off the request path); with `wait`, a still PENDING application
+// is read again when it is decided or at the deadline.
 #include "applications_repository.hpp"
 #include "long_poll.hpp"
 #include "long_polls.hpp"
@@ -71,15 +72,20 @@ boost::asio::awaitable<http::response> api_module::status(http::request& req) {
         std::optional<detail::application_status> found;
         try {
             detail::applications_repository applications{deps_.pool};
-            found = co_await applications.read_status(id, detail::client_of(req), req.request_id);
+            found = co_await applications.read_status(id, detail::client_of(req));
         } catch (const pg::error& e) {
             if (!detail::is_unavailable(e)) throw;
             co_return detail::database_unavailable(req);
         }
         if (!found) co_return detail::error(req, 404, "NOT_FOUND", "no application with this id");
         if (!waiter || found->status != "PENDING" || waiter->released() ||
-            std::chrono::steady_clock::now() >= deadline)
+            std::chrono::steady_clock::now() >= deadline) {
+            // Once per answer, however many reads a long poll took: what was shown, to whom.
+            if (deps_.access_trail)
+                deps_.access_trail->record(detail::client_of(req), found->id,
+                                           wait.present ? "status_wait" : "status", req.request_id);
             co_return detail::status_response(*found);
+        }
         // No connection is held here (the read returned it to the pool): only a timer waits.
         co_await waiter->wait_until(deadline);
     }

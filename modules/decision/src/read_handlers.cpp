@@ -1,5 +1,6 @@
 // GET /applications/{application_id}/decisions and GET /events: reads of the decision history and of the
-// client's event feed. Neither writes anything (contract section 8: reads write nothing).
+// client's event feed. Neither writes anything (contract section 8: reads write nothing): the applications
+// they showed go to the access trail, which writes in batches off the request path.
 #include "http_replies.hpp"
 #include "route_queries.hpp"
 
@@ -29,6 +30,8 @@ boost::asio::awaitable<http::response> decision_routes::history(http::request& r
         co_return detail::database_unavailable(req);
     }
     if (rows.empty()) co_return detail::not_found(req);
+    if (deps_.access_trail)
+        deps_.access_trail->record(detail::client_of(req), id, "decisions", req.request_id);
 
     json::array decisions;
     for (const auto& h : rows) {
@@ -56,10 +59,11 @@ boost::asio::awaitable<http::response> decision_routes::events(http::request& re
     if (const auto* bad = std::get_if<std::vector<http::error_detail>>(&parsed))
         co_return detail::error(req, 422, "VALIDATION_ERROR", "query failed validation", *bad);
     const feed_query q = std::get<feed_query>(parsed);
+    const std::string client = detail::client_of(req);
     std::vector<queries::feed_row> rows;
     try {
-        const pg::result r = co_await deps_.pool.execute(queries::read_feed,
-                                                         pg::args(detail::client_of(req), q.after, q.limit));
+        const pg::result r =
+            co_await deps_.pool.execute(queries::read_feed, pg::args(client, q.after, q.limit));
         rows = r.rows_as<queries::feed_row>();
     } catch (const pg::error& e) {
         if (!e.is_unavailable()) throw;
@@ -71,6 +75,9 @@ boost::asio::awaitable<http::response> decision_routes::events(http::request& re
         // The event as webhooks deliver it: the published message plus its event_id.
         json::value event = json::parse(row.payload);
         event.as_object()["event_id"] = row.message_id;
+        // Each event shows one application's decision (and score): one trail entry per application shown.
+        if (deps_.access_trail)
+            deps_.access_trail->record(client, row.application_id, "events", req.request_id);
         events.emplace_back(std::move(event));
         last = row.seq;
     }

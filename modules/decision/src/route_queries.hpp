@@ -92,15 +92,17 @@ struct history_row {
 // not yet sequenced are not shown: their positions will all be larger than any shown now).
 inline constexpr pg::statement read_feed{
     "decision_read_feed",
-    "SELECT seq, message_id::text AS message_id, payload FROM decision_events "
+    "SELECT seq, message_id::text AS message_id, application_id::text AS application_id, payload "
+    "FROM decision_events "
     "WHERE client = $1 AND seq IS NOT NULL AND seq > $2::bigint ORDER BY seq LIMIT $3::int"};
 struct feed_row {
     std::int64_t seq = 0;
     std::string message_id;
+    std::string application_id;  // for the access trail
     std::string payload;
-    static constexpr auto columns =
-        std::tuple{pg::col("seq", &feed_row::seq), pg::col("message_id", &feed_row::message_id),
-                   pg::col("payload", &feed_row::payload)};
+    static constexpr auto columns = std::tuple{
+        pg::col("seq", &feed_row::seq), pg::col("message_id", &feed_row::message_id),
+        pg::col("application_id", &feed_row::application_id), pg::col("payload", &feed_row::payload)};
 };
 
 }  // namespace prequal::decision::queries

@@ -229,6 +229,18 @@ TEST_CASE("unit: config: --personal-data-retention-days: default 180, fractional
     CHECK_THAT(parse({"serve", "--help"}).help_text, Catch::Contains("personal-data-retention-days"));
 }
 
+TEST_CASE("unit: config: --access-trail-retention-days from flag and environment, default 400, 0 refused",
+          "[unit]") {
+    clean_environment env;
+    CHECK(parse({"serve"}).config.access_trail_retention == std::chrono::hours{24 * 400});
+    CHECK(parse({"serve", "--access-trail-retention-days=30"}).config.access_trail_retention ==
+          std::chrono::hours{24 * 30});
+    env.set("PREQUAL_ACCESS_TRAIL_RETENTION_DAYS", "90");
+    CHECK(parse({"serve"}).config.access_trail_retention == std::chrono::hours{24 * 90});
+    CHECK_THROWS_AS(parse({"serve", "--access-trail-retention-days=0"}), std::invalid_argument);
+    CHECK_THAT(parse({"serve", "--help"}).help_text, Catch::Contains("access-trail-retention-days"));
+}
+
 TEST_CASE(
     "unit: config: admission control limits from flags, environment and file, 0 disables, --help says so",
     "[unit]") {

@@ -4,6 +4,7 @@
 // platform's.
 #pragma once
 
+#include <prequal/access/access_trail.hpp>
 #include <prequal/api/admission_control.hpp>
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
@@ -43,6 +44,9 @@ struct api_dependencies {
     // LISTENs for decisions (events::application_decided_channel) to wake long polls; empty: long polls
     // end only at their deadline (tests without a database server of their own).
     std::string listen_conninfo;
+    // Records who read which application, off the request path (contract section 8: reads write nothing);
+    // null: reads are not recorded (tests that do not serve reads).
+    access::access_trail* access_trail = nullptr;
 };
 
 class api_module {

@@ -5,6 +5,7 @@
 // served, so these routes always sit behind the same access guard as the api module's.
 #pragma once
 
+#include <prequal/access/access_trail.hpp>
 #include <prequal/core/logger.hpp>
 #include <prequal/core/metrics.hpp>
 #include <prequal/events/topics.hpp>
@@ -24,6 +25,9 @@ struct routes_dependencies {
     core::logger log;
     std::function<void()> on_commit;  // a review's outbox event was committed: wake the publisher
     std::string decided_topic{events::decided_topic};
+    // Records who read which application, off the request path (contract section 8: reads write nothing);
+    // null: reads are not recorded.
+    access::access_trail* access_trail = nullptr;
 };
 
 class decision_routes {

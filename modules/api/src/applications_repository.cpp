@@ -26,7 +26,9 @@ pg::params submit_params(const new_application& a) {
                       a.name ? pg::param{a.name->key_id} : pg::param{},
                       a.client,
                       a.data_key.master_key_id,
-                      a.data_key.wrapped_b64};
+                      a.data_key.wrapped_b64,
+                      a.trace.traceparent(),
+                      a.trace.tracestate};
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "queries.hpp"
 
+#include <prequal/core/trace_context.hpp>
 #include <prequal/crypto/data_key.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/pg/pool.hpp>
@@ -35,7 +36,8 @@ struct new_application {
     std::string message_id;  // the outbox event's
     std::string topic;
     std::string event_payload;
-    std::string client;  // the owning client (contract section 6, Isolation)
+    std::string client;         // the owning client (contract section 6, Isolation)
+    core::trace_context trace;  // the request's: the event carries it
 };
 
 /// What an Idempotency-Key holds: the digest of the request that claimed it and the application it made.

@@ -20,7 +20,8 @@ namespace prequal::api::queries {
 // No row back = duplicate.
 // $1 id, $2 pan hmac, $3 ciphertext, $4 key id, $5 masked, $6 sealed name, $7 income, $8 loan, $9 loan type,
 // $10 request id, $11 message id, $12 topic, $13 payload, $14 the name's key id, $15 the owning client,
-// $16 the master key id wrapping the data key, $17 the wrapped data key (the only copy of the data key).
+// $16 the master key id wrapping the data key, $17 the wrapped data key (the only copy of the data key),
+// $18 traceparent, $19 tracestate (the request's trace context, for the event).
 inline constexpr pg::statement submit{
     "api_submit",
     "WITH claim AS ("
@@ -41,8 +42,8 @@ inline constexpr pg::statement submit{
     "dk AS (INSERT INTO data_keys (application_id, master_key_id, wrapped_key) SELECT id, $16, $17 FROM "
     "app), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
-    "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
-    "  FROM app) "
+    "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13, " PREQUAL_OUTBOX_TRACE(
+        "$18", "$19") "  FROM app) "
     "SELECT id FROM app"};
 
 // $1 key, $2 request hash, $3 application id, $4 client (keys are per client). No row back = the client's

@@ -99,10 +99,11 @@ TEST_CASE("unit: trace: tracestate is kept when well-formed and bounded, refused
     CHECK_FALSE(is_valid_tracestate(""));
     CHECK_FALSE(is_valid_tracestate(","));
     CHECK_FALSE(is_valid_tracestate("novalue"));
-    CHECK_FALSE(is_valid_tracestate("Upper=x"));  // keys are lower case
-    CHECK_FALSE(is_valid_tracestate("1abc=x"));   // a simple key starts with a letter
-    CHECK_FALSE(is_valid_tracestate("k="));       // empty value
-    CHECK_FALSE(is_valid_tracestate("k=ends in space "));
+    CHECK_FALSE(is_valid_tracestate("Upper=x"));              // keys are lower case
+    CHECK_FALSE(is_valid_tracestate("1abc=x"));               // a simple key starts with a letter
+    CHECK_FALSE(is_valid_tracestate("k="));                   // empty value
+    CHECK(is_valid_tracestate("k=trailing OWS \t"));          // whitespace after a member is list syntax
+    CHECK_FALSE(is_valid_tracestate("k=a\tb"));               // a tab inside a value
     CHECK_FALSE(is_valid_tracestate("k=a=b"));                // '=' in the value
     CHECK_FALSE(is_valid_tracestate("k=v\x01"));              // control character
     CHECK_FALSE(is_valid_tracestate("k=v,k=w"));              // duplicate key

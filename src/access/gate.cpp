@@ -57,8 +57,8 @@ boost::asio::awaitable<http::guard_decision> gate::admit(http::request& req, std
     }
     auto refuse_401 = [&](std::string_view reason) {
         unauthorized_.inc();
-        log_.debug("request refused: not authenticated",
-                   {{"request_id", req.request_id}, {"reason", reason}});
+        log_.with_trace(req.trace).debug("request refused: not authenticated",
+                                         {{"request_id", req.request_id}, {"reason", reason}});
         return refuse(unauthorized(req));
     };
     const auto token = bearer_token(req.headers);
@@ -69,7 +69,8 @@ boost::asio::awaitable<http::guard_decision> gate::admit(http::request& req, std
     try {
         key = co_await keys_->find(std::string{presented->id});
     } catch (const pg::error& e) {
-        log_.warn("API key look-up failed", {{"request_id", req.request_id}, {"error", e.what()}});
+        log_.with_trace(req.trace).warn("API key look-up failed",
+                                        {{"request_id", req.request_id}, {"error", e.what()}});
         auto res = http::make_error(503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry later",
                                     req.request_id, req.path);
         res.set_header("Retry-After", "1");

@@ -209,8 +209,9 @@ asio::awaitable<replay_outcome> replay_dead_letter(pg::connection& c, std::strin
         co_return replay_outcome{id, "", "its key '" + key.substr(0, 64) + "' is not an application id"};
     }
     if (!core::is_uuid(letter->message_id)) letter->message_id.clear();
-    auto requeue_args = pg::args(letter->message_id, id, key, letter->topic, letter->event_type,
-                                 letter->request_id, letter->payload);
+    auto requeue_args =
+        pg::args(letter->message_id, id, key, letter->topic, letter->event_type, letter->request_id,
+                 letter->payload, letter->traceparent, letter->tracestate);
     pg::steps second{{q::requeue_message, std::move(requeue_args)}, {q::mark_replayed, pg::args(id)}};
     auto done = co_await c.pipeline(std::move(second));
     const auto requeued = done[0].one_as<q::requeued_row>();

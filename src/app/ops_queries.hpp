@@ -72,15 +72,20 @@ inline constexpr pg::statement lock_dead_letter{
     "",
     "SELECT topic, message_key, payload, coalesce(headers->>'message_id', '') AS message_id,"
     " coalesce(headers->>'event_type', '') AS event_type,"
-    " coalesce(headers->>'request_id', '') AS request_id FROM dead_letters WHERE id = $1::bigint FOR UPDATE"};
+    " coalesce(headers->>'request_id', '') AS request_id,"
+    " coalesce(headers->>'traceparent', '') AS traceparent, coalesce(headers->>'tracestate', '') AS "
+    "tracestate"
+    " FROM dead_letters WHERE id = $1::bigint FOR UPDATE"};
 struct locked_dead_letter_row {
-    std::string topic, key, payload, message_id, event_type, request_id;
+    std::string topic, key, payload, message_id, event_type, request_id, traceparent, tracestate;
     static constexpr auto columns = std::tuple{pg::col("topic", &locked_dead_letter_row::topic),
                                                pg::col("message_key", &locked_dead_letter_row::key),
                                                pg::col("payload", &locked_dead_letter_row::payload),
                                                pg::col("message_id", &locked_dead_letter_row::message_id),
                                                pg::col("event_type", &locked_dead_letter_row::event_type),
-                                               pg::col("request_id", &locked_dead_letter_row::request_id)};
+                                               pg::col("request_id", &locked_dead_letter_row::request_id),
+                                               pg::col("traceparent", &locked_dead_letter_row::traceparent),
+                                               pg::col("tracestate", &locked_dead_letter_row::tracestate)};
 };
 
 // Step 2: re-publish through the outbox. The original event (same message id) is marked unpublished
@@ -88,12 +93,14 @@ struct locked_dead_letter_row {
 // came from this outbox) a new event with that message id is written. A message without a valid id gets
 // one derived from the dead letter's id, so replaying it twice still yields one event.
 // $1 message id or '', $2 dead letter id, $3 aggregate key (the message key), $4 topic, $5 event type, $6
-// request id, $7 payload.
+// request id, $7 payload, $8 traceparent and $9 tracestate (the dead-lettered message's headers: a new
+// event stays in the original trace).
 inline constexpr pg::statement requeue_message{
     "",
-    "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, request_id, payload)"
+    "INSERT INTO outbox_events (message_id, aggregate_key, topic, event_type, request_id, payload,"
+    " traceparent, tracestate)"
     " VALUES (coalesce(nullif($1, '')::uuid, md5('prequal-dlq-replay:' || $2)::uuid), $3, $4,"
-    " coalesce(nullif($5, ''), 'replayed'), nullif($6, ''), $7)"
+    " coalesce(nullif($5, ''), 'replayed'), nullif($6, ''), $7, nullif($8, ''), nullif($9, ''))"
     " ON CONFLICT (message_id) DO UPDATE SET published_at = NULL, dead = false, attempts = 0,"
     " next_attempt_at = now(), last_error = NULL"
     " RETURNING id, message_id::text AS message_id"};

@@ -21,6 +21,12 @@ core::metric_labels labels_of(const std::string& topic, const std::string& group
     return {{"topic", topic}, {"group", group}};
 }
 
+// The bus's lines about a message carry its trace as the producer sent it (the producer's span): the
+// handler's own span is the handler's business, and a message without a valid traceparent adds nothing.
+core::logger traced(const core::logger& log, const message& m) {
+    return log.with_trace(core::context_of(m.header(traceparent_header)));
+}
+
 }  // namespace
 
 delivery_report::delivery_report(core::metrics_registry& metrics, core::logger log, std::string topic,
@@ -51,21 +57,21 @@ void delivery_report::delivery(const message& m, const delivery_result& r,
         return;
     }
     const auto attempt_text = std::to_string(next.attempt);
-    log_.warn("message handler failed", {{"topic", topic_},
-                                         {"group", group_},
-                                         {"key", m.key},
-                                         {"attempt", attempt_text},
-                                         {"reason", r.reason}});
+    traced(log_, m).warn("message handler failed", {{"topic", topic_},
+                                                    {"group", group_},
+                                                    {"key", m.key},
+                                                    {"attempt", attempt_text},
+                                                    {"reason", r.reason}});
 }
 
 void delivery_report::dead_lettered(const message& m, int attempts, const std::string& reason) const {
     dead_lettered_.inc();
     const auto attempts_text = std::to_string(attempts);
-    log_.error("message dead-lettered", {{"topic", topic_},
-                                         {"group", group_},
-                                         {"key", m.key},
-                                         {"attempts", attempts_text},
-                                         {"reason", reason}});
+    traced(log_, m).error("message dead-lettered", {{"topic", topic_},
+                                                    {"group", group_},
+                                                    {"key", m.key},
+                                                    {"attempts", attempts_text},
+                                                    {"reason", reason}});
 }
 
 void delivery_report::dead_letter_publish_failed(const std::string& dlq_topic,

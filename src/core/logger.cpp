@@ -86,7 +86,26 @@ logger::logger(std::string module, log_level min_level, std::shared_ptr<log_sink
       min_level_{min_level},
       sink_{sink ? std::move(sink) : std::make_shared<stderr_sink>()} {}
 
-logger logger::child(std::string module) const { return logger{std::move(module), min_level_, sink_}; }
+logger logger::child(std::string module) const {
+    logger out{std::move(module), min_level_, sink_};
+    out.trace_fields_ = trace_fields_;
+    return out;
+}
+
+logger logger::with_trace(const trace_context& trace) const {
+    logger out = *this;
+    out.trace_fields_.clear();
+    if (trace.empty()) return out;
+    // Formatted once per unit of work, not per line; the ids are validated hex, but escape anyway.
+    out.trace_fields_ += ",\"trace_id\":\"";
+    append_json_escaped(out.trace_fields_, trace.trace_id);
+    out.trace_fields_ += "\",\"span_id\":\"";
+    append_json_escaped(out.trace_fields_, trace.span_id);
+    out.trace_fields_ += "\",\"trace_flags\":\"";
+    append_json_escaped(out.trace_fields_, trace.flags);
+    out.trace_fields_ += '"';
+    return out;
+}
 
 void logger::log(log_level level, std::string_view message, std::initializer_list<log_field> fields) const {
     if (!enabled(level)) return;
@@ -101,6 +120,7 @@ void logger::log(log_level level, std::string_view message, std::initializer_lis
     line += "\",\"message\":\"";
     append_json_escaped(line, message);
     line += '"';
+    line += trace_fields_;
     for (const auto& [key, value] : fields) {
         line += ",\"";
         append_json_escaped(line, key);

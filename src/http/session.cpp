@@ -6,6 +6,8 @@
 #include "tls_context.hpp"
 
 #include <prequal/core/ids.hpp>
+#include <prequal/core/logger.hpp>
+#include <prequal/core/trace_context.hpp>
 #include <prequal/http/errors.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -66,6 +68,20 @@ std::string pick_request_id(const bhttp::fields& fields) {
     auto it = fields.find("X-Request-ID");
     if (it != fields.end() && is_valid_request_id(it->value())) return std::string(it->value());
     return core::new_uuid();
+}
+
+// W3C Trace Context: a second traceparent field makes it invalid (a new trace); tracestate fields form one
+// list. Nothing here is ever a reason to refuse the request.
+core::trace_context pick_trace(const bhttp::fields& fields) {
+    auto [first, last] = fields.equal_range("traceparent");
+    if (first == last || std::next(first) != last) return core::new_trace();
+    std::string state;
+    for (auto [it, end] = fields.equal_range("tracestate"); it != end; ++it) {
+        if (!state.empty()) state += ',';
+        state += it->value();
+        if (state.size() > core::max_tracestate_size) break;  // too long: dropped anyway
+    }
+    return core::continue_trace(first->value(), state);
 }
 
 std::string path_of(std::string_view target) { return std::string(target.substr(0, target.find('?'))); }
@@ -176,8 +192,8 @@ private:
     net::awaitable<bool> handshake();
     net::awaitable<bool> serve_one(clock::time_point read_deadline);
     net::awaitable<void> reply_to_read_error(boost::system::error_code ec, const parser_type& parser);
-    net::awaitable<bool> write(response res, std::string_view request_id, unsigned version, bool keep_alive,
-                               bool head);
+    net::awaitable<bool> write(response res, std::string_view request_id, const core::trace_context& trace,
+                               unsigned version, bool keep_alive, bool head);
     net::awaitable<void> close_notify();
     net::awaitable<void> linger_close();
     void shutdown_and_close();
@@ -367,25 +383,27 @@ net::awaitable<bool> connection<Stream>::serve_one(clock::time_point read_deadli
         req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     req.body = std::move(msg.body());
     req.request_id = pick_request_id(msg);
+    req.trace = pick_trace(msg);
+    const core::logger log = state_->log.with_trace(req.trace);
 
     response res;
     bool failed = false;
     try {
         res = co_await state_->app(req);
     } catch (const std::exception& e) {
-        state_->log.error("request handler failed", {{"request_id", req.request_id},
-                                                     {"method", req.method},
-                                                     {"path", req.path},
-                                                     {"error", e.what()}});
+        log.error("request handler failed", {{"request_id", req.request_id},
+                                             {"method", req.method},
+                                             {"path", req.path},
+                                             {"error", e.what()}});
         failed = true;
     } catch (...) {
-        state_->log.error("request handler failed",
-                          {{"request_id", req.request_id}, {"method", req.method}, {"path", req.path}});
+        log.error("request handler failed",
+                  {{"request_id", req.request_id}, {"method", req.method}, {"path", req.path}});
         failed = true;
     }
     if (!failed && (res.status < 200 || res.status > 599)) {  // a 1xx would leave the client waiting
-        state_->log.error("handler returned an invalid status",
-                          {{"request_id", req.request_id}, {"status", std::to_string(res.status)}});
+        log.error("handler returned an invalid status",
+                  {{"request_id", req.request_id}, {"status", std::to_string(res.status)}});
         failed = true;
     }
     if (failed) res = make_error(500, "INTERNAL_ERROR", "internal server error", req.request_id, req.path);
@@ -394,14 +412,14 @@ net::awaitable<bool> connection<Stream>::serve_one(clock::time_point read_deadli
     const auto status = res.status;
     // Counted before the write so whoever has seen the response also sees it in the metrics.
     state_->count_request(method_label(msg.method()), req.route, status);
-    const bool written = co_await write(std::move(res), req.request_id, msg.version(), keep_alive,
+    const bool written = co_await write(std::move(res), req.request_id, req.trace, msg.version(), keep_alive,
                                         msg.method() == bhttp::verb::head);
     state_->observe_duration(req.route, std::chrono::duration<double>(clock::now() - started).count());
-    if (state_->log.enabled(core::log_level::debug)) {
-        state_->log.debug("request", {{"request_id", req.request_id},
-                                      {"method", req.method},
-                                      {"path", req.path},
-                                      {"status", std::to_string(status)}});
+    if (log.enabled(core::log_level::debug)) {
+        log.debug("request", {{"request_id", req.request_id},
+                              {"method", req.method},
+                              {"path", req.path},
+                              {"status", std::to_string(status)}});
     }
     co_return written&& keep_alive;
 }
@@ -436,15 +454,17 @@ net::awaitable<void> connection<Stream>::reply_to_read_error(boost::system::erro
     // Whatever the parser got before failing (request line, some fields) is still in its message.
     const auto& partial = parser.get();
     const auto request_id = pick_request_id(partial);
+    const auto trace = pick_trace(partial);
     auto res = make_error(status, code, message, request_id, path_of(partial.target()));
     if (status == 401) res.set_header("WWW-Authenticate", "Bearer realm=\"prequal\"");
     state_->count_request(method_label(partial.method()), {}, status);
-    co_await write(std::move(res), request_id, 11, false, false);
+    co_await write(std::move(res), request_id, trace, 11, false, false);
     co_await linger_close();
 }
 
 template <class Stream>
-net::awaitable<bool> connection<Stream>::write(response res, std::string_view request_id, unsigned version,
+net::awaitable<bool> connection<Stream>::write(response res, std::string_view request_id,
+                                               const core::trace_context& trace, unsigned version,
                                                bool keep_alive, bool head) {
     bhttp::response<bhttp::string_body> out;
     out.version(version == 10 ? 10 : 11);
@@ -452,19 +472,23 @@ net::awaitable<bool> connection<Stream>::write(response res, std::string_view re
     bool has_content_type = false;
     for (auto& [name, value] : res.headers) {
         if (!is_token(name) || !is_field_value(value)) {
-            state_->log.warn("dropping an invalid response header", {{"request_id", request_id}});
+            state_->log.with_trace(trace).warn("dropping an invalid response header",
+                                               {{"request_id", request_id}});
             continue;
         }
-        // The server owns framing, connection management and the request id.
+        // The server owns framing, connection management, the request id and the trace context.
         const auto field = bhttp::string_to_field(name);
         if (field == bhttp::field::content_length || field == bhttp::field::transfer_encoding ||
-            field == bhttp::field::connection || beast::iequals(name, "X-Request-ID")) {
+            field == bhttp::field::connection || beast::iequals(name, "X-Request-ID") ||
+            beast::iequals(name, "traceparent")) {
             continue;
         }
         has_content_type = has_content_type || field == bhttp::field::content_type;
         out.insert(name, value);
     }
     out.set("X-Request-ID", request_id);
+    // Our span as the parent: what a client that continues the trace (or correlates it) needs.
+    if (!trace.empty()) out.set("traceparent", trace.traceparent());
     const bool bodiless = res.status < 200 || res.status == 204 || res.status == 304;
     if (!bodiless) {
         if (!has_content_type) out.set(bhttp::field::content_type, json_content_type);

@@ -3,6 +3,7 @@
 #include "queries.hpp"
 
 #include <prequal/bus/envelope.hpp>
+#include <prequal/bus/message.hpp>
 #include <prequal/core/backoff.hpp>
 #include <prequal/outbox/publisher.hpp>
 #include <prequal/pg/error.hpp>
@@ -115,6 +116,9 @@ bus::message message_of(const queries::claimed_row& row) {
     msg.key = row.aggregate_key;
     msg.payload = row.payload;
     msg.headers = bus::headers_for(row.message_id, row.event_type, row.request_id);
+    // The writer's trace context, so that the consumer's work continues its trace (docs/tracing.md).
+    if (!row.traceparent.empty()) msg.set_header(bus::traceparent_header, row.traceparent);
+    if (!row.tracestate.empty()) msg.set_header(bus::tracestate_header, row.tracestate);
     return msg;
 }
 

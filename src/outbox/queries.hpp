@@ -33,10 +33,12 @@ namespace prequal::outbox::queries {
     "u AS (UPDATE outbox_events e SET claimed_until = now() + $2::bigint * interval '1 millisecond' " \
     "WHERE e.ctid = ANY (ARRAY(SELECT ctid FROM c)) "                                                 \
     "RETURNING e.id, e.message_id, e.aggregate_key, e.topic, e.event_type, "                          \
-    "e.request_id, e.payload, e.attempts, e.next_attempt_at, e.claimed_until) "                       \
+    "e.request_id, e.payload, e.attempts, e.next_attempt_at, e.claimed_until, e.traceparent, "        \
+    "e.tracestate) "                                                                                  \
     "SELECT id::text AS id, message_id::text AS message_id, aggregate_key, topic, event_type, "       \
     "coalesce(request_id, '') AS request_id, payload, attempts, next_attempt_at::text AS due, "       \
-    "claimed_until::text AS lease FROM u ORDER BY u.next_attempt_at, u.id"
+    "claimed_until::text AS lease, coalesce(traceparent, '') AS traceparent, "                        \
+    "coalesce(tracestate, '') AS tracestate FROM u ORDER BY u.next_attempt_at, u.id"
 
 // The sweep: from the head of the index. Its cost includes the dead index entries that published events
 // leave until VACUUM removes them, so the publisher runs it only at start-up and every sweep interval. It
@@ -68,8 +70,10 @@ struct claimed_row {
     std::string request_id;
     std::string payload;
     std::int64_t attempts = 0;
-    std::string due;    // next_attempt_at, as timestamptz text
-    std::string lease;  // claimed_until, as timestamptz text: the claim's token
+    std::string due;          // next_attempt_at, as timestamptz text
+    std::string lease;        // claimed_until, as timestamptz text: the claim's token
+    std::string traceparent;  // the writer's W3C trace context, or empty (docs/tracing.md)
+    std::string tracestate;
     static constexpr auto columns = std::tuple{pg::col("id", &claimed_row::id),
                                                pg::col("message_id", &claimed_row::message_id),
                                                pg::col("aggregate_key", &claimed_row::aggregate_key),
@@ -79,7 +83,9 @@ struct claimed_row {
                                                pg::col("payload", &claimed_row::payload),
                                                pg::col("attempts", &claimed_row::attempts),
                                                pg::col("due", &claimed_row::due),
-                                               pg::col("lease", &claimed_row::lease)};
+                                               pg::col("lease", &claimed_row::lease),
+                                               pg::col("traceparent", &claimed_row::traceparent),
+                                               pg::col("tracestate", &claimed_row::tracestate)};
 };
 
 // Whoever published an event marks it, lease or not (it was published); an event already marked is left

@@ -33,11 +33,11 @@ std::string archive_outbox(const aggregate_owner& owner) {
            "  ORDER BY e.published_at LIMIT $2::int FOR UPDATE SKIP LOCKED)"
            " AND published_at IS NOT NULL"
            " RETURNING id, message_id, aggregate_key, topic, event_type, request_id, payload, created_at,"
-           " published_at, attempts, last_error)"
+           " published_at, attempts, last_error, traceparent, tracestate)"
            " INSERT INTO outbox_events_archive (id, message_id, aggregate_key, topic, event_type, request_id,"
-           " payload, created_at, published_at, attempts, last_error)"
+           " payload, created_at, published_at, attempts, last_error, traceparent, tracestate)"
            " SELECT id, message_id, aggregate_key, topic, event_type, request_id, payload, created_at,"
-           " published_at, attempts, last_error FROM moved";
+           " published_at, attempts, last_error, traceparent, tracestate FROM moved";
 }
 
 constexpr pg::statement try_lock{"", "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked"};

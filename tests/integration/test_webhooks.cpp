@@ -182,6 +182,34 @@ TEST_CASE("integration: webhooks: each decision is POSTed once per event id, sig
     CHECK(svc.stop(SIGTERM) == 0);
 }
 
+TEST_CASE("integration: webhooks: the POST carries the request's trace as the notify consumer continued it",
+          "[integration][pg][webhooks][trace]") {
+    webhook_receiver receiver;
+    webhook_service svc{{"--webhook-allow-private"}};
+    receiver.set_secrets({svc.set_webhook("anonymous", receiver.url())});
+    const std::string trace_id = "d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9";
+    const std::string body =
+        "{\"pan_number\":\"" + unique_pan() + "\",\"monthly_income_inr\":65000,\"loan_amount_inr\":900000}";
+    const auto r = post_json(svc.port(), "/applications", body,
+                             {{"traceparent", "00-" + trace_id + "-a1b2c3d4e5f60718-01"}});
+    REQUIRE(r.status == 202);
+    REQUIRE(eventually([&] { return !receiver.requests().empty(); }, seconds{60}));
+    const auto request = receiver.requests().front();
+    INFO(json::serialize(request));
+    REQUIRE(request.at("traceparent").is_string());
+    const std::string sent{request.at("traceparent").as_string()};
+    // 00-<the request's trace id>-<the notify consumer's span>-01
+    REQUIRE(sent.size() == 55);
+    CHECK(sent.substr(0, 36) == "00-" + trace_id + "-");
+    CHECK(sent.substr(52) == "-01");
+    const std::string notify_span = sent.substr(36, 16);
+    CHECK(notify_span != "a1b2c3d4e5f60718");
+    CHECK(r.header("traceparent").find(notify_span) == std::string::npos);  // not the API's span
+    CHECK(
+        svc.log_text().find("\"module\":\"notify\",\"message\":\"webhook delivery queued\",\"trace_id\":\"" +
+                            trace_id + "\",\"span_id\":\"" + notify_span + "\"") != std::string::npos);
+}
+
 TEST_CASE("integration: webhooks: a receiver answering 500 three times then 200 gets the event with backoff",
           "[integration][pg][webhooks][slow]") {
     webhook_receiver receiver{{"--fail-first=3"}};

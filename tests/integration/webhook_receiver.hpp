@@ -27,7 +27,7 @@ public:
     /// The secrets the receiver checks against, in this order (re-read at each request).
     void set_secrets(const std::vector<std::string>& secrets);
     /// Every request so far: n, arrived (unix seconds), event_id, content_type, v1 (count), valid (one bool
-    /// per secret), body (parsed), status (what was answered).
+    /// per secret), body (parsed), status (what was answered), traceparent (null when absent).
     std::vector<boost::json::object> requests() const;
     /// The raw log (for "never contains" checks).
     std::string raw_log() const;

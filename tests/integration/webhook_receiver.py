@@ -61,7 +61,7 @@ class Handler(BaseHTTPRequestHandler):
             parsed = None
         record = {"n": n, "arrived": arrived, "event_id": self.headers.get("Prequal-Event-Id"),
                   "content_type": self.headers.get("Content-Type"), "t": t, "v1": len(v1), "valid": valid,
-                  "body": parsed, "status": status}
+                  "body": parsed, "status": status, "traceparent": self.headers.get("traceparent")}
         with lock, open(args.log, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
         if args.hang:

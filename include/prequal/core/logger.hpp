@@ -1,6 +1,9 @@
 // Structured JSON-lines logger. One object per line: time, level, module, message, extra fields.
-// A logger is passed in (never a global); child() derives one for a module. Thread-safe.
+// A logger is passed in (never a global); child() derives one for a module, with_trace() one whose lines
+// carry a trace context (docs/tracing.md). Thread-safe.
 #pragma once
+
+#include <prequal/core/trace_context.hpp>
 
 #include <initializer_list>
 #include <memory>
@@ -33,6 +36,10 @@ public:
     /// The same sink and level, another module name.
     logger child(std::string module) const;
 
+    /// The same logger whose every line also carries `trace_id`, `span_id` and `trace_flags` (the
+    /// OpenTelemetry log data model's names) of `trace`, after `message`. An empty `trace` adds nothing.
+    logger with_trace(const trace_context& trace) const;
+
     bool enabled(log_level level) const { return level >= min_level_; }
     void log(log_level level, std::string_view message, std::initializer_list<log_field> fields = {}) const;
     void debug(std::string_view m, std::initializer_list<log_field> f = {}) const {
@@ -52,6 +59,7 @@ private:
     std::string module_;
     log_level min_level_;
     std::shared_ptr<log_sink> sink_;
+    std::string trace_fields_;  // the trace's fields as JSON members, each preceded by ','; may be empty
 };
 
 /// Appends `text` to `out` as the inside of a JSON string (quotes not included).

@@ -1,6 +1,8 @@
 // HTTP request/response as plain structs, so handlers and their tests need no Beast headers.
 #pragma once
 
+#include <prequal/core/trace_context.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +23,9 @@ struct request {
     header_list headers;
     std::string body;
     std::string request_id;  // X-Request-ID after validation (client's well-formed one, else a fresh UUID)
+    // The server's span of the client's trace (W3C traceparent/tracestate; a new trace when absent or
+    // invalid). Log with `log.with_trace(req.trace)`; events written for the request carry it.
+    core::trace_context trace;
     std::vector<std::pair<std::string, std::string>> path_params;  // filled by the router
     std::string client;  // the authenticated client, set by the router's guard (empty on public routes)
     // The matched route's pattern ("/applications/{application_id}/status"), set by the router: a bounded

@@ -30,7 +30,9 @@ pg::params submit_params(const new_application& a) {
                       a.consent ? pg::param{a.consent->purpose} : pg::param{},
                       a.consent ? pg::param{a.consent->text_version} : pg::param{},
                       a.consent ? pg::param{std::to_string(a.consent->given_at_micros)} : pg::param{},
-                      a.consent && !a.consent->channel.empty() ? pg::param{a.consent->channel} : pg::param{}};
+                      a.consent && !a.consent->channel.empty() ? pg::param{a.consent->channel} : pg::param{},
+                      a.trace.traceparent(),
+                      a.trace.tracestate};
 }
 
 }  // namespace

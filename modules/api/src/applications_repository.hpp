@@ -6,6 +6,7 @@
 #include "queries.hpp"
 
 #include <prequal/api/application_request.hpp>
+#include <prequal/core/trace_context.hpp>
 #include <prequal/crypto/data_key.hpp>
 #include <prequal/crypto/pan_cipher.hpp>
 #include <prequal/pg/pool.hpp>
@@ -38,6 +39,7 @@ struct new_application {
     std::string event_payload;
     std::string client;                     // the owning client (contract section 6, Isolation)
     std::optional<consent_record> consent;  // stored in `consents` with the application; nullopt: none
+    core::trace_context trace;              // the request's: the event carries it
 };
 
 /// What an Idempotency-Key holds: the digest of the request that claimed it and the application it made.

@@ -37,7 +37,8 @@ boost::asio::awaitable<http::response> api_module::erase(http::request& req) {
                                 "personal data cannot be erased before the decision");
     if (!found) co_return detail::error(req, 404, "NOT_FOUND", "no application with this id");
     if (outcome == erase_outcome::erased)
-        deps_.log.info("personal data erased", {{"application_id", id}, {"request_id", req.request_id}});
+        deps_.log.with_trace(req.trace).info("personal data erased",
+                                             {{"application_id", id}, {"request_id", req.request_id}});
     co_return detail::status_response(*found);
 }
 

@@ -23,7 +23,8 @@ namespace prequal::api::queries {
 // $16 the master key id wrapping the data key, $17 the wrapped data key (the only copy of the data key),
 // $18 consent purpose (NULL: no consent, nothing inserted in consents), $19 its text version, $20 its
 // given_at in microseconds since 1970-01-01T00:00:00Z (exact: whole seconds and the microseconds are added
-// apart, each exact in the float8 an interval is multiplied by), $21 its channel (NULL when absent).
+// apart, each exact in the float8 an interval is multiplied by), $21 its channel (NULL when absent),
+// $22 traceparent, $23 tracestate (the request's trace context, for the event).
 inline constexpr pg::statement submit{
     "api_submit",
     "WITH claim AS ("
@@ -49,8 +50,8 @@ inline constexpr pg::statement submit{
     "      + ($20::bigint % 1000000) * interval '1 microsecond', "
     "    $21::text FROM app WHERE $18::text IS NOT NULL), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
-    "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13 "
-    "  FROM app) "
+    "SELECT $11::uuid, id::text, $12, 'loan_application_submitted', $10, $13, " PREQUAL_OUTBOX_TRACE(
+        "$22", "$23") "  FROM app) "
     "SELECT id FROM app"};
 
 // $1 key, $2 request hash, $3 application id, $4 client (keys are per client). No row back = the client's

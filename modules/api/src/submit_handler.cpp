@@ -69,6 +69,7 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     row.loan_amount = app.loan_amount.to_string();
     row.loan_type = app.loan_type;
     row.request_id = req.request_id;
+    row.trace = req.trace;
     row.client = detail::client_of(req);
     row.topic = options_.submitted_topic;
     row.event_payload = submitted_event(row.message_id, row.id, req.request_id, row.pan, app);
@@ -86,8 +87,8 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
         }
     } catch (const pg::error& e) {
         if (!detail::is_unavailable(e)) throw;
-        deps_.log.warn("submission failed: database unavailable",
-                       {{"request_id", req.request_id}, {"error", e.what()}});
+        deps_.log.with_trace(req.trace).warn("submission failed: database unavailable",
+                                             {{"request_id", req.request_id}, {"error", e.what()}});
         co_return detail::database_unavailable(req);
     }
     if (std::holds_alternative<detail::duplicate_pan>(outcome)) {
@@ -103,7 +104,8 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     }
     accepted_.inc();
     if (deps_.on_commit) deps_.on_commit();
-    deps_.log.debug("application accepted", {{"application_id", row.id}, {"request_id", req.request_id}});
+    deps_.log.with_trace(req.trace).debug("application accepted",
+                                          {{"application_id", row.id}, {"request_id", req.request_id}});
     co_return detail::accepted(row.id);
 }
 

@@ -35,6 +35,9 @@ void credit_module::subscribe(bus::message_bus& bus) {
 }
 
 boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
+    // This work is a span of the message's trace: its log lines and its event carry it.
+    const core::trace_context trace = bus::trace_of(msg);
+    const core::logger log = log_.with_trace(trace);
     const bus::envelope in = bus::decode_envelope(msg.payload, events::application_submitted);
     const std::string key_id = bus::require_string(in.body, "pan_key_id");
     const std::string sealed = bus::require_string(in.body, "pan_number_encrypted");
@@ -55,7 +58,8 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
         fields["loan_amount_inr"] = loan.to_string();
         fields["loan_type"] = loan_type.empty() ? json::value(nullptr) : json::value(loan_type);
         return pg::args(options_.group, in.message_id, in.application_id, score, report_id,
-                        options_.output_topic, bus::encode_envelope(envelope, fields), in.request_id, key_id);
+                        options_.output_topic, bus::encode_envelope(envelope, fields), in.request_id, key_id,
+                        trace.traceparent(), trace.tracestate);
     };
 
     pg::result recorded;
@@ -81,7 +85,7 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
         // redelivery goes the usual way: decrypted and audited, then skipped by the inbox.)
         if (key_row.processed && !key_row.wrapped_key) {
             duplicates_.inc();
-            log_.debug("duplicate message skipped", {{"message_id", in.message_id}});
+            log.debug("duplicate message skipped", {{"message_id", in.message_id}});
             co_return;
         }
         std::optional<std::string> pan;
@@ -102,11 +106,13 @@ boost::asio::awaitable<void> credit_module::handle(const bus::message& msg) {
     const auto outcome = recorded.one_as<queries::record_report_row>();
     if (outcome.recorded == 0) {
         duplicates_.inc();
-        log_.debug("duplicate message skipped", {{"message_id", in.message_id}});
+        log.debug("duplicate message skipped", {{"message_id", in.message_id}});
         co_return;
     }
     if (outcome.enqueued > 0) {
         reports_.inc();
+        log.debug("credit report recorded",
+                  {{"application_id", in.application_id}, {"message_id", in.message_id}});
         if (on_commit_) on_commit_();
     }
 }

@@ -17,15 +17,15 @@ namespace prequal::credit::queries {
 // outbox SQL, prequal/outbox/sql.hpp). The report's audit row (the score "pull") names the consent it relied
 // on, as stored with the application (the api module's `consents`), or "consent": null when there was none.
 // $1 group, $2 message id, $3 application id, $4 score, $5 report message id, $6 topic, $7 payload,
-// $8 request id, $9 key id used to decrypt.
+// $8 request id, $9 key id used to decrypt, $10 traceparent, $11 tracestate (the handler's trace context).
 inline constexpr pg::statement record_report{
     "credit_record_report",
     "WITH pm AS (" PREQUAL_INBOX_RECORD("$1", "$2") "), "
     "cr AS (INSERT INTO credit_reports (application_id, cibil_score, message_id) "
     "  SELECT $3::uuid, $4::int, $5::uuid FROM pm ON CONFLICT (application_id) DO NOTHING "
     "  RETURNING application_id), "
-    "ob AS (" PREQUAL_OUTBOX_INSERT "SELECT $5::uuid, application_id::text, $6, 'credit_report_generated', $8, $7 "
-    "  FROM cr RETURNING id), "
+    "ob AS (" PREQUAL_OUTBOX_INSERT "SELECT $5::uuid, application_id::text, $6, 'credit_report_generated', $8, $7, "
+    PREQUAL_OUTBOX_TRACE("$10", "$11") "  FROM cr RETURNING id), "
     "au AS (INSERT INTO audit_log (application_id, action, actor, request_id, detail) "
     "  SELECT $3::uuid, 'PAN_DECRYPTED', 'credit', $8, jsonb_build_object('key_id', $9::text) "
     "  UNION ALL SELECT application_id, 'CREDIT_REPORT_GENERATED', 'credit', $8, "

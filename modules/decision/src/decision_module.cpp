@@ -47,6 +47,9 @@ void decision_module::subscribe(bus::message_bus& bus) {
 }
 
 boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
+    // This work is a span of the message's trace: its log lines and its event carry it.
+    const core::trace_context trace = bus::trace_of(msg);
+    const core::logger log = log_.with_trace(trace);
     const bus::envelope in = bus::decode_envelope(msg.payload, events::credit_report_generated);
     const int score = static_cast<int>(bus::require_int(in.body, "cibil_score", 300, 900));
     const core::money income =
@@ -88,7 +91,7 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
             queries::apply_decision,
             pg::args(in.application_id, current->version, status, score, d.reason, d.max_approved,
                      in.request_id, codes, ruleset_version, event_id, options_.output_topic, event,
-                     events::application_decided_channel));
+                     events::application_decided_channel, trace.traceparent(), trace.tracestate));
         if (!updated.empty()) break;
         conflicts_.inc();
         if (attempt >= options_.max_conflict_retries) {
@@ -96,13 +99,14 @@ boost::asio::awaitable<void> decision_module::handle(const bus::message& msg) {
             throw bus::poison_message("version conflict persisted after " +
                                       std::to_string(options_.max_conflict_retries) + " retries");
         }
-        log_.warn("version conflict; re-reading", {{"application_id", in.application_id}});
+        log.warn("version conflict; re-reading", {{"application_id", in.application_id}});
         auto reread = co_await conn->execute(queries::read_version, pg::args(in.application_id));
         current = reread.maybe_one_as<queries::version_row>();
     }
     if (before_commit) co_await before_commit(in.application_id);
     co_await conn->execute(pg::commit);
     decided_.inc();
+    log.debug("application decided", {{"application_id", in.application_id}, {"status", status}});
     // The same decisions by outcome, for dashboards (decisions_recorded_total keeps its single series).
     metrics_
         .get_counter("decisions_total", "Final decisions recorded, by status and by whom",

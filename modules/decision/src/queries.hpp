@@ -30,7 +30,7 @@ struct version_row {
 // still matched (pg_notify runs only for that row).
 // $1 id, $2 expected version, $3 status, $4 score, $5 reason, $6 max amount or NULL, $7 request id,
 // $8 reason codes (comma-separated), $9 ruleset version, $10 event message id, $11 topic, $12 event payload,
-// $13 notification channel.
+// $13 notification channel, $14 traceparent, $15 tracestate (the handler's trace context, for the event).
 inline constexpr pg::statement apply_decision{
     "decision_apply",
     "WITH upd AS (UPDATE applications SET status = $3, cibil_score = $4::int, decision_reason = $5, "
@@ -46,7 +46,8 @@ inline constexpr pg::statement apply_decision{
     "  decision_reason, ruleset_version, max_approved_amount, decided_at) "
     "  SELECT id, version, $3, 'rules', string_to_array($8, ','), $5, $9, $6::numeric, updated_at FROM upd), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
-    "SELECT $10::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd), "
+    "SELECT $10::uuid, id::text, $11, 'application_decided', $7, $12, " PREQUAL_OUTBOX_TRACE("$14", "$15")
+    " FROM upd), "
     "feed AS (INSERT INTO decision_events (client, message_id, application_id, payload) "
     "  SELECT client, $10::uuid, id, $12 FROM upd) "
     "SELECT version, pg_notify($13, id::text) FROM upd"};

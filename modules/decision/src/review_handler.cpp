@@ -110,7 +110,8 @@ boost::asio::awaitable<http::response> decision_routes::review(http::request& re
         auto applied = co_await conn->execute(
             queries::apply_review,
             pg::args(id, r.expected_version, status, r.reason, max_approved, codes.front(), req.request_id,
-                     r.reviewer, event_id, client, deps_.decided_topic, event));
+                     r.reviewer, event_id, client, deps_.decided_topic, event, req.trace.traceparent(),
+                     req.trace.tracestate));
         if (applied.empty()) {
             // A concurrent review committed between the read and the UPDATE (the UPDATE waited for it).
             co_await conn->execute(pg::rollback);

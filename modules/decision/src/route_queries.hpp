@@ -34,7 +34,8 @@ struct review_row {
 // expected version) with its audit row, its decision-history row, its application_decided outbox event and
 // its event-feed row; all or nothing. Returns the new version only when it applied.
 // $1 id, $2 expected version, $3 status, $4 reason, $5 max amount or NULL, $6 reason code, $7 request id,
-// $8 reviewer, $9 event message id, $10 client, $11 topic, $12 event payload.
+// $8 reviewer, $9 event message id, $10 client, $11 topic, $12 event payload, $13 traceparent, $14 tracestate
+// (the request's trace context, for the event).
 inline constexpr pg::statement apply_review{
     "decision_apply_review",
     "WITH upd AS (UPDATE applications SET status = $3, decision_reason = $4, max_approved_amount = "
@@ -51,7 +52,8 @@ inline constexpr pg::statement apply_review{
     "  decision_reason, reviewer, max_approved_amount, decided_at) "
     "  SELECT id, version, $3, 'review', ARRAY[$6::text], $4, $8, $5::numeric, updated_at FROM upd), "
     "ob AS (" PREQUAL_OUTBOX_INSERT
-    "SELECT $9::uuid, id::text, $11, 'application_decided', $7, $12 FROM upd), "
+    "SELECT $9::uuid, id::text, $11, 'application_decided', $7, $12, " PREQUAL_OUTBOX_TRACE("$13", "$14")
+    " FROM upd), "
     "feed AS (INSERT INTO decision_events (client, message_id, application_id, payload) "
     "  SELECT $10, $9::uuid, id, $12 FROM upd) "
     "SELECT version FROM upd"};

@@ -160,6 +160,8 @@ asio::awaitable<void> dispatcher::attempt(job j) {
         std::vector<webhook::header> headers{
             {"Prequal-Event-Id", j.row.event_id},
             {"Prequal-Signature", webhook::signature_header(unix_now(), body, j.secrets)}};
+        // The notify consumer's span as the parent: a receiver that traces continues the request's trace.
+        if (!j.row.traceparent.empty()) headers.push_back({"traceparent", j.row.traceparent});
         try {
             result = co_await client_.post(*j.url, std::move(headers), body);
         } catch (const std::exception& e) {
@@ -175,7 +177,8 @@ asio::awaitable<void> dispatcher::attempt(job j) {
         co_await record(j, result);
     } catch (const std::exception& e) {
         // The lease runs out and the delivery is attempted again: at least once, never lost.
-        log_.warn("recording a webhook attempt failed; it will be retried after its lease",
+        log_.with_trace(core::context_of(j.row.traceparent))
+            .warn("recording a webhook attempt failed; it will be retried after its lease",
                   {{"delivery_id", std::to_string(j.row.id)}, {"error", e.what()}});
     }
     slots_.release(j.host);
@@ -203,18 +206,20 @@ asio::awaitable<void> dispatcher::record(const job& j, const webhook::attempt_re
     auto r = co_await pool_.execute(queries::mark_failed, std::move(a));
     auto f = r.maybe_one_as<queries::failed_row>();
     if (f && f->dead == 0) retries_.insert(std::chrono::steady_clock::now() + delay);
-    log_.debug("webhook attempt failed", {{"delivery_id", std::to_string(j.row.id)},
-                                          {"client", j.row.client},
-                                          {"outcome", std::string{webhook::to_string(result.kind)}},
-                                          {"attempt", std::to_string(j.row.attempts + 1)}});
+    // The lines about a delivery carry the span of the consumer that queued it.
+    const core::logger log = log_.with_trace(core::context_of(j.row.traceparent));
+    log.debug("webhook attempt failed", {{"delivery_id", std::to_string(j.row.id)},
+                                         {"client", j.row.client},
+                                         {"outcome", std::string{webhook::to_string(result.kind)}},
+                                         {"attempt", std::to_string(j.row.attempts + 1)}});
     if (f && f->dead > 0) {
         dead_.inc();
-        log_.warn("webhook delivery dead-lettered after the max age",
-                  {{"delivery_id", std::to_string(j.row.id)},
-                   {"client", j.row.client},
-                   {"event_id", j.row.event_id},
-                   {"attempts", std::to_string(j.row.attempts + 1)},
-                   {"last_error", error}});
+        log.warn("webhook delivery dead-lettered after the max age",
+                 {{"delivery_id", std::to_string(j.row.id)},
+                  {"client", j.row.client},
+                  {"event_id", j.row.event_id},
+                  {"attempts", std::to_string(j.row.attempts + 1)},
+                  {"last_error", error}});
     }
 }
 

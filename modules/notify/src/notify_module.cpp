@@ -42,6 +42,9 @@ void notify_module::subscribe(bus::message_bus& bus) {
 }
 
 asio::awaitable<void> notify_module::handle(const bus::message& msg) {
+    // This work is a span of the message's trace: its log lines carry it.
+    const core::trace_context trace = bus::trace_of(msg);
+    const core::logger log = impl_->log.with_trace(trace);
     const bus::envelope in = bus::decode_envelope(msg.payload, events::application_decided);
     const std::string client = bus::require_string(in.body, "client");
     // The body receivers get: the decision event as published (it carries no personal data), plus event_id
@@ -49,7 +52,7 @@ asio::awaitable<void> notify_module::handle(const bus::message& msg) {
     boost::json::object body = in.body;
     body["event_id"] = in.message_id;
     auto a = pg::args(impl_->options.group, in.message_id, client, in.application_id,
-                      boost::json::serialize(body));
+                      boost::json::serialize(body), trace.traceparent());
     auto r = co_await impl_->pool.execute(queries::queue_delivery, std::move(a));
     const auto row = r.one_as<queries::queued_row>();
     if (row.is_new == 0) {
@@ -58,6 +61,7 @@ asio::awaitable<void> notify_module::handle(const bus::message& msg) {
     }
     if (row.queued > 0) {
         impl_->queued.inc();
+        log.debug("webhook delivery queued", {{"application_id", in.application_id}});
         impl_->dispatcher->wake();
     }
 }

@@ -17,12 +17,13 @@ inline constexpr const char* channel = "prequal_webhooks";
 
 // One decided event, in one statement (one transaction): record it in the inbox and, when its client has a
 // webhook, queue its delivery (idempotent on the event id) and NOTIFY the dispatchers.
-// $1 group, $2 event id, $3 client, $4 application id, $5 payload. → is_new (0: a duplicate), queued.
+// $1 group, $2 event id, $3 client, $4 application id, $5 payload, $6 traceparent (the consumer's span; ''
+// = none). → is_new (0: a duplicate), queued.
 inline constexpr pg::statement queue_delivery{
     "notify_queue_delivery",
     "WITH inbox AS (" PREQUAL_INBOX_RECORD("$1", "$2") "), "
-    "ins AS (INSERT INTO webhook_deliveries (event_id, client, application_id, payload) "
-    "  SELECT $2::uuid, $3, $4, $5::json FROM inbox "
+    "ins AS (INSERT INTO webhook_deliveries (event_id, client, application_id, payload, traceparent) "
+    "  SELECT $2::uuid, $3, $4, $5::json, nullif($6, '') FROM inbox "
     "  WHERE EXISTS (SELECT 1 FROM webhooks w WHERE w.client = $3) "
     "  ON CONFLICT (event_id) DO NOTHING RETURNING id), "
     "n AS (SELECT pg_notify('prequal_webhooks', '') FROM ins) "
@@ -50,8 +51,9 @@ inline constexpr pg::statement claim_due{
     "  ORDER BY d.due_at, d.id LIMIT $1::int FOR UPDATE SKIP LOCKED), "
     "u AS (UPDATE webhook_deliveries d SET claimed_until = clock_timestamp() + $2::bigint * interval "
     "  '1 millisecond' FROM c WHERE d.id = c.id "
-    "  RETURNING d.id, d.event_id, d.client, d.payload, d.attempts, d.claimed_until) "
+    "  RETURNING d.id, d.event_id, d.client, d.payload, d.attempts, d.claimed_until, d.traceparent) "
     "SELECT u.id, u.event_id::text AS event_id, u.client, u.payload::text AS payload, u.attempts, "
+    "  coalesce(u.traceparent, '') AS traceparent, "
     "  u.claimed_until::text AS lease, w.url, w.secret_key_id, w.secret_ciphertext, "
     "  CASE WHEN w.previous_expires_at > now() THEN w.previous_key_id END AS previous_key_id, "
     "  CASE WHEN w.previous_expires_at > now() THEN w.previous_ciphertext END AS previous_ciphertext "
@@ -68,6 +70,7 @@ struct claimed_row {
     std::optional<std::string> secret_ciphertext;
     std::optional<std::string> previous_key_id;
     std::optional<std::string> previous_ciphertext;
+    std::string traceparent;  // the notify consumer's span, sent with each attempt ("" for older rows)
     static constexpr auto columns =
         std::tuple{pg::col("id", &claimed_row::id),
                    pg::col("event_id", &claimed_row::event_id),
@@ -79,7 +82,8 @@ struct claimed_row {
                    pg::col("secret_key_id", &claimed_row::secret_key_id),
                    pg::col("secret_ciphertext", &claimed_row::secret_ciphertext),
                    pg::col("previous_key_id", &claimed_row::previous_key_id),
-                   pg::col("previous_ciphertext", &claimed_row::previous_ciphertext)};
+                   pg::col("previous_ciphertext", &claimed_row::previous_ciphertext),
+                   pg::col("traceparent", &claimed_row::traceparent)};
 };
 
 // A 2xx arrived: delivered. Unconditional on the lease (it was delivered, whoever holds the row now).

@@ -110,3 +110,27 @@ TEST_CASE("unit: bus topic series are the documented ones", "[unit][bus]") {
     CHECK(has(text, "# HELP bus_queue_depth Messages queued and not yet acknowledged, all groups."));
     CHECK(has(text, "bus_queue_depth{topic=\"orders\"} 2"));
 }
+
+TEST_CASE("unit: the bus's lines about a message carry the trace its producer sent", "[unit][bus][trace]") {
+    core::metrics_registry metrics;
+    auto sink = std::make_shared<capture_sink>();
+    const delivery_report report(metrics, core::logger("bus", core::log_level::debug, sink), "orders",
+                                 "billing");
+    bus::message m;
+    m.topic = "orders";
+    m.key = "key-8";
+    m.set_header(bus::traceparent_header, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    const delivery_decision retry{delivery_action::retry_after, std::chrono::milliseconds(5), 2};
+    report.delivery(m, {delivery_outcome::failed, "boom"}, retry);
+    report.dead_lettered(m, 3, "boom");
+    bus::message untraced = m;
+    untraced.set_header(bus::traceparent_header, "not a traceparent");
+    report.dead_lettered(untraced, 3, "boom");
+    REQUIRE(sink->lines.size() == 3);
+    for (int i = 0; i < 2; ++i) {
+        CHECK(has(sink->lines[i], "\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\""));
+        CHECK(has(sink->lines[i], "\"span_id\":\"b7ad6b7169203331\""));
+        CHECK(has(sink->lines[i], "\"trace_flags\":\"01\""));
+    }
+    CHECK_FALSE(has(sink->lines[2], "trace_id"));
+}

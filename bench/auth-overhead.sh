@@ -17,24 +17,7 @@ bin="$build/prequal"
 [ -x "$bin" ] || { echo "no $bin (build first)" >&2; exit 1; }
 
 bench_work_dir prequal-auth-bench
-bench_start_postgres "$work" prequal
-url() { echo "host=$BENCH_PGSOCK port=$BENCH_PGPORT user=prequal dbname=$1"; }
-for db in auth_off auth_on; do bench_pg "$BENCH_PGBIN/createdb" -h "$BENCH_PGSOCK" -p "$BENCH_PGPORT" -U prequal "$db"; done
-keys="$("$bin" keygen)"
-enc="$(sed -n 's/^--encryption-keys=//p' <<<"$keys")"
-pan="$(sed -n 's/^--pan-index-key=//p' <<<"$keys")"
-
-port_off=$(bench_free_port)
-port_on=$(bench_free_port)
-start() {  # start NAME PORT DB AUTH
-    "$bin" serve --database-url="$(url "$3")" --listen="127.0.0.1:$2" --auth="$4" --encryption-keys="$enc" \
-        --pan-index-key="$pan" --log-level=warn 2>"$work/$1.log" &
-    pids+=($!)
-}
-start off "$port_off" auth_off none
-pid_off=$!
-start on "$port_on" auth_on api-key
-pid_on=$!
-bench_wait_healthy "$port_off" "$port_on"
-key="$("$bin" apikey create --database-url="$(url auth_on)" --name=bench --rate-limit=0 2>/dev/null | head -1)"
-bench_ab "$dur" "$conn" "$rounds" "auth off" "$port_off" "$pid_off" "" auth_off "auth on" "$port_on" "$pid_on" "$key" auth_on
+bench_two_servers "$bin" "" --auth=none "$bin" "" --auth=api-key
+key="$("$bin" apikey create --database-url="$(url after)" --name=bench --rate-limit=0 2>/dev/null | head -1)"
+bench_ab "$dur" "$conn" "$rounds" "auth off" "$port_before" "$pid_before" "" before \
+    "auth on" "$port_after" "$pid_after" "$key" after

@@ -20,23 +20,5 @@ bin="$build/prequal"
 [ -x "$before_bin" ] || { echo "no $before_bin" >&2; exit 1; }
 
 bench_work_dir prequal-envelope-bench
-bench_start_postgres "$work" prequal
-url() { echo "host=$BENCH_PGSOCK port=$BENCH_PGPORT user=prequal dbname=$1"; }
-for db in before after; do bench_pg "$BENCH_PGBIN/createdb" -h "$BENCH_PGSOCK" -p "$BENCH_PGPORT" -U prequal "$db"; done
-keys="$("$bin" keygen)"
-enc="$(sed -n 's/^--encryption-keys=//p' <<<"$keys")"
-pan="$(sed -n 's/^--pan-index-key=//p' <<<"$keys")"
-
-port_before=$(bench_free_port)
-port_after=$(bench_free_port)
-start() {  # start NAME BIN PORT DB [EXTRA]
-    "$2" serve --database-url="$(url "$4")" --listen="127.0.0.1:$3" --auth=none --encryption-keys="$enc" \
-        --pan-index-key="$pan" --log-level=warn ${5:+"$5"} 2>"$work/$1.log" &
-    pids+=($!)
-}
-start before "$before_bin" "$port_before" before --sql-dir="$before_sql"
-pid_before=$!
-start after "$bin" "$port_after" after
-pid_after=$!
-bench_wait_healthy "$port_before" "$port_after"
+bench_two_servers "$before_bin" "$before_sql" --auth=none "$bin" "" --auth=none
 bench_ab "$dur" "$conn" "$rounds" before "$port_before" "$pid_before" "" before after "$port_after" "$pid_after" "" after

@@ -53,50 +53,88 @@ bench_start_kafka_mock() {
     source "$work/bootstrap.env"
 }
 
-# The A/B runner of the overhead benchmarks (auth-overhead.sh, envelope-overhead.sh): two servers already
-# serving, each on its own database of the bench cluster, measured with post-load.sh alternately (A B B A ...),
-# each run after the previous one's pipeline backlog has drained. Reports per run and as medians: requests/s,
-# the server's CPU time per request, and the CPU time per request of the server plus its PostgreSQL backends
+# Two `prequal serve` processes to compare, on one throw-away PostgreSQL (a database each, memory bus,
+# loopback, the same keys), already serving when it returns.
+# bench_two_servers BIN_A SQL_A OPTION_A BIN_B SQL_B OPTION_B: databases `before` (A) and `after` (B); SQL_* is
+# a migrations directory ("": the binary's own), OPTION_* the server's --auth option (e.g. --auth=none). Sets
+# url(), port_before, port_after, pid_before, pid_after. Needs $work (bench_work_dir).
+bench_two_servers() {
+    bench_start_postgres "$work" prequal
+    url() { echo "host=$BENCH_PGSOCK port=$BENCH_PGPORT user=prequal dbname=$1"; }
+    local db
+    for db in before after; do
+        bench_pg "$BENCH_PGBIN/createdb" -h "$BENCH_PGSOCK" -p "$BENCH_PGPORT" -U prequal "$db"
+    done
+    local keys enc pan
+    keys="$("$4" keygen)"
+    enc="$(sed -n 's/^--encryption-keys=//p' <<<"$keys")"
+    pan="$(sed -n 's/^--pan-index-key=//p' <<<"$keys")"
+    port_before=$(bench_free_port)
+    port_after=$(bench_free_port)
+    "$1" serve --database-url="$(url before)" --listen="127.0.0.1:$port_before" "$3" --encryption-keys="$enc" \
+        --pan-index-key="$pan" --log-level=warn ${2:+"--sql-dir=$2"} 2>"$work/before.log" &
+    pid_before=$!
+    pids+=("$pid_before")
+    "$4" serve --database-url="$(url after)" --listen="127.0.0.1:$port_after" "$6" --encryption-keys="$enc" \
+        --pan-index-key="$pan" --log-level=warn ${5:+"--sql-dir=$5"} 2>"$work/after.log" &
+    pid_after=$!
+    pids+=("$pid_after")
+    bench_wait_healthy "$port_before" "$port_after"
+}
+
+# bench_alternate ROUNDS RUN LABEL_A LABEL_B FIGURE...: calls `RUN 0` (A) and `RUN 1` (B) alternately (A B B A
+# ...); each call prints one number per FIGURE (e.g. "req/s" "server CPU µs/request") on stdout. Then prints
+# every run's figures and, per figure, the medians and B's change against A.
+bench_alternate() {
+    local rounds=$1 run=$2 label_a=$3 label_b=$4
+    shift 4
+    local -a figures=("$@") runs_a=() runs_b=()
+    local i s order
+    for i in $(seq "$rounds"); do
+        if (( i % 2 )); then order="0 1"; else order="1 0"; fi
+        for s in $order; do
+            if (( s == 0 )); then runs_a+=("$("$run" 0)"); else runs_b+=("$("$run" 1)"); fi
+        done
+    done
+    local f a b
+    for f in "${!figures[@]}"; do
+        a=$(printf '%s\n' "${runs_a[@]}" | awk -v f=$((f + 1)) '{print $f}' | tr '\n' ' ')
+        b=$(printf '%s\n' "${runs_b[@]}" | awk -v f=$((f + 1)) '{print $f}' | tr '\n' ' ')
+        echo "${figures[$f]}: $label_a runs ${a% }; $label_b runs ${b% }"
+        # shellcheck disable=SC2086  # word-splitting the runs is the point
+        a=$(bench_median $a)
+        # shellcheck disable=SC2086
+        b=$(bench_median $b)
+        echo "median ${figures[$f]}: $label_a $a, $label_b $b ($(bench_change "$b" "$a"))"
+    done
+}
+
+# The A/B runner of the POST overhead benchmarks (auth-overhead.sh, envelope-overhead.sh): two servers already
+# serving, each on its own database of the bench cluster, measured with post-load.sh alternately, each run
+# after the previous one's pipeline backlog has drained. Reports per run and as medians: requests/s, the
+# server's CPU time per request, and the CPU time per request of the server plus its PostgreSQL backends
 # (utime + stime from /proc over the run and the drain; other load on a shared machine disturbs CPU time far
 # less than throughput, and on a small machine the database's CPU is half of what limits throughput).
 # bench_ab DURATION CONNECTIONS ROUNDS LABEL_A PORT_A PID_A KEY_A DB_A LABEL_B PORT_B PID_B KEY_B DB_B
 # (KEY_*: an API key sent as Bearer, or "" for none; DB_*: the server's database name, owned by user prequal).
 # Needs $work (bench_work_dir).
 bench_ab() {
-    local dur=$1 conn=$2 rounds=$3
-    local -a label=("$4" "$9") port=("$5" "${10}") pid=("$6" "${11}") key=("$7" "${12}") db=("$8" "${13}")
-    local -a rps_a=() rps_b=() cpu_a=() cpu_b=() all_a=() all_b=()
-    local here_dir
+    _ab_dur=$1 _ab_conn=$2
+    local rounds=$3
+    _ab_label=("$4" "$9") _ab_port=("$5" "${10}") _ab_pid=("$6" "${11}") _ab_key=("$7" "${12}") _ab_db=("$8" "${13}")
+    local here_dir s
     here_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
     echo "warm-up" >&2
     for s in 0 1; do
-        PREQUAL_API_KEY="${key[$s]}" "$here_dir/post-load.sh" "http://127.0.0.1:${port[$s]}" 3s "$conn" >/dev/null 2>&1
+        PREQUAL_API_KEY="${_ab_key[$s]}" "$here_dir/post-load.sh" "http://127.0.0.1:${_ab_port[$s]}" 3s "$_ab_conn" \
+            >/dev/null 2>&1
     done
-    local i s order r rest
-    for i in $(seq "$rounds"); do
-        if (( i % 2 )); then order="0 1"; else order="1 0"; fi
-        for s in $order; do
-            r=$(bench_ab_run "${label[$s]}" "${port[$s]}" "${pid[$s]}" "${key[$s]}" "$dur" "$conn" "${db[$s]}")
-            rest=${r#* }
-            if (( s == 0 )); then
-                rps_a+=("${r%% *}"); cpu_a+=("${rest% *}"); all_a+=("${rest#* }")
-            else
-                rps_b+=("${r%% *}"); cpu_b+=("${rest% *}"); all_b+=("${rest#* }")
-            fi
-        done
-    done
-    local m_a m_b c_a c_b t_a t_b
-    m_a=$(bench_median "${rps_a[@]}")
-    m_b=$(bench_median "${rps_b[@]}")
-    c_a=$(bench_median "${cpu_a[@]}")
-    c_b=$(bench_median "${cpu_b[@]}")
-    t_a=$(bench_median "${all_a[@]}")
-    t_b=$(bench_median "${all_b[@]}")
-    echo "${label[0]} runs (req/s): ${rps_a[*]}   server CPU µs/request: ${cpu_a[*]}   with PostgreSQL: ${all_a[*]}"
-    echo "${label[1]} runs (req/s): ${rps_b[*]}   server CPU µs/request: ${cpu_b[*]}   with PostgreSQL: ${all_b[*]}"
-    echo "median req/s: ${label[0]} $m_a, ${label[1]} $m_b ($(bench_change "$m_b" "$m_a"))"
-    echo "median server CPU µs/request: ${label[0]} $c_a, ${label[1]} $c_b ($(bench_change "$c_b" "$c_a"))"
-    echo "median server + PostgreSQL CPU µs/request: ${label[0]} $t_a, ${label[1]} $t_b ($(bench_change "$t_b" "$t_a"))"
+    bench_alternate "$rounds" _bench_ab_side "$4" "$9" "req/s" "server CPU µs/request" \
+        "server + PostgreSQL CPU µs/request"
+}
+_bench_ab_side() {
+    bench_ab_run "${_ab_label[$1]}" "${_ab_port[$1]}" "${_ab_pid[$1]}" "${_ab_key[$1]}" "$_ab_dur" "$_ab_conn" \
+        "${_ab_db[$1]}"
 }
 
 # Waits until the server on port $1 has no PENDING application (at most 120 s).

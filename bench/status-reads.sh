@@ -21,27 +21,9 @@ bin="$build/prequal"
 [ -x "$before_bin" ] || { echo "no $before_bin" >&2; exit 1; }
 
 bench_work_dir prequal-status-bench
-bench_start_postgres "$work" prequal
-url() { echo "host=$BENCH_PGSOCK port=$BENCH_PGPORT user=prequal dbname=$1"; }
+bench_two_servers "$before_bin" "$before_sql" --auth=none "$bin" "" --auth=none
 psql_value() { bench_pg "$BENCH_PGBIN/psql" -h "$BENCH_PGSOCK" -p "$BENCH_PGPORT" -U prequal -d "$1" -tAc "$2"; }
-for db in before after; do bench_pg "$BENCH_PGBIN/createdb" -h "$BENCH_PGSOCK" -p "$BENCH_PGPORT" -U prequal "$db"; done
-keys="$("$bin" keygen)"
-enc="$(sed -n 's/^--encryption-keys=//p' <<<"$keys")"
-pan="$(sed -n 's/^--pan-index-key=//p' <<<"$keys")"
-
-port_before=$(bench_free_port)
-port_after=$(bench_free_port)
-start() {  # start NAME BIN PORT DB [EXTRA]
-    "$2" serve --database-url="$(url "$4")" --listen="127.0.0.1:$3" --auth=none --encryption-keys="$enc" \
-        --pan-index-key="$pan" --log-level=warn ${5:+"$5"} 2>"$work/$1.log" &
-    pids+=($!)
-}
-start before "$before_bin" "$port_before" before --sql-dir="$before_sql"
-pid_before=$!
-start after "$bin" "$port_after" after
-pid_after=$!
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime, in clock ticks
-bench_wait_healthy "$port_before" "$port_after"
 
 # One decided application per server.
 declare -A app
@@ -61,18 +43,18 @@ rows() {  # rows the reads write: before → audit_log rows, after → access_tr
     if [[ $1 == before ]]; then psql_value before "SELECT count(*) FROM audit_log"
     else psql_value after "SELECT count(*) FROM access_trail"; fi
 }
-run() {  # run before|after → prints "requests/s CPU-µs-per-request"
-    local port=$port_before pid=$pid_before
-    [[ $1 == after ]] && { port=$port_after; pid=$pid_after; }
+run() {  # run 0 (before) | 1 (after) → prints "requests/s CPU-µs-per-request"
+    local port=$port_before pid=$pid_before side=before
+    [[ $1 == 1 ]] && { port=$port_after; pid=$pid_after; side=after; }
     local b a rows_b rows_a flushes_b flushes_a dropped_b dropped_a
-    rows_b=$(rows "$1")
+    rows_b=$(rows "$side")
     flushes_b=$(metric "$port" access_trail_flushes_total)
     dropped_b=$(metric "$port" access_trail_dropped_total)
     b=$(cpu_ticks "$pid")
     wrk -t2 -c"$conn" -d"$dur" "http://127.0.0.1:$port/applications/${app[$port]}/status" >"$work/run.out" 2>&1
     a=$(cpu_ticks "$pid")
     sleep 1.5  # the last access-trail flush
-    rows_a=$(rows "$1")
+    rows_a=$(rows "$side")
     flushes_a=$(metric "$port" access_trail_flushes_total)
     dropped_a=$(metric "$port" access_trail_dropped_total)
     local rps total non2xx cpu
@@ -80,7 +62,7 @@ run() {  # run before|after → prints "requests/s CPU-µs-per-request"
     total=$(awk '/requests in/{print $1}' "$work/run.out")
     non2xx=$(awk '/Non-2xx/{print $NF}' "$work/run.out")
     cpu=$(awk -v t=$((a - b)) -v n="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.0f", t / hz / n * 1e6}')
-    echo "$1 $rps req/s, $cpu µs CPU/request, $total reads → $((rows_a - rows_b)) rows," \
+    echo "$side $rps req/s, $cpu µs CPU/request, $total reads → $((rows_a - rows_b)) rows," \
         "$(( ${flushes_a:-0} - ${flushes_b:-0} )) trail INSERTs, $(( ${dropped_a:-0} - ${dropped_b:-0} )) dropped," \
         "non2xx=${non2xx:-0}" >&2
     echo "$rps $cpu"
@@ -90,23 +72,4 @@ echo "warm-up" >&2
 for p in "$port_before" "$port_after"; do
     wrk -t2 -c"$conn" -d3s "http://127.0.0.1:$p/applications/${app[$p]}/status" >/dev/null 2>&1
 done
-before=()
-after=()
-before_cpu=()
-after_cpu=()
-record() {  # record before|after
-    local r
-    r=$(run "$1")
-    if [[ $1 == before ]]; then before+=("${r% *}"); before_cpu+=("${r#* }"); else after+=("${r% *}"); after_cpu+=("${r#* }"); fi
-}
-for i in $(seq "$rounds"); do
-    if (( i % 2 )); then record before; record after; else record after; record before; fi
-done
-m_b=$(bench_median "${before[@]}")
-m_a=$(bench_median "${after[@]}")
-c_b=$(bench_median "${before_cpu[@]}")
-c_a=$(bench_median "${after_cpu[@]}")
-echo "before runs (req/s): ${before[*]}   CPU µs/request: ${before_cpu[*]}"
-echo "after  runs (req/s): ${after[*]}   CPU µs/request: ${after_cpu[*]}"
-echo "median req/s: before $m_b, after $m_a ($(bench_change "$m_a" "$m_b"))"
-echo "median server CPU µs/request: before $c_b, after $c_a ($(bench_change "$c_a" "$c_b"))"
+bench_alternate "$rounds" run before after "reads/s" "server CPU µs/read"

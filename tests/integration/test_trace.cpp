@@ -73,17 +73,7 @@ TEST_CASE("integration: a request's traceparent is echoed and followed through A
     CHECK(field(accepted, "span_id") == api_span);
     CHECK(field(accepted, "application_id") == id);
     // Credit and decision: the same trace, each a span of its own.
-    const auto credit = wait_for_line(log, trace_id, "credit", "credit report recorded");
-    const auto decided = wait_for_line(log, trace_id, "decision", "application decided");
-    const std::string credit_span = field(credit, "span_id");
-    const std::string decision_span = field(decided, "span_id");
-    CHECK(credit_span.size() == 16);
-    CHECK(decision_span.size() == 16);
-    CHECK(credit_span != api_span);
-    CHECK(decision_span != credit_span);
-    CHECK(decision_span != api_span);
-    CHECK(field(credit, "application_id") == id);
-    CHECK(field(decided, "application_id") == id);
+    const auto [credit_span, decision_span] = check_pipeline_spans(log, trace_id, api_span, id);
 
     // The chain of parents is in the outbox: each event carries the span of the work that wrote it, which
     // the next consumer continues; the tracestate travels with it.

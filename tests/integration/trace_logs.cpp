@@ -72,4 +72,19 @@ void wait_decided(std::uint16_t port, const std::string& id, std::chrono::second
     FAIL("application " << id << " not decided in time; last status: " << last);
 }
 
+pipeline_spans check_pipeline_spans(const std::string& file, const std::string& trace_id,
+                                    const std::string& api_span, const std::string& application_id) {
+    const auto credit = wait_for_line(file, trace_id, "credit", "credit report recorded");
+    const auto decided = wait_for_line(file, trace_id, "decision", "application decided");
+    pipeline_spans spans{field(credit, "span_id"), field(decided, "span_id")};
+    CHECK(spans.credit.size() == 16);
+    CHECK(spans.decision.size() == 16);
+    CHECK(spans.credit != api_span);
+    CHECK(spans.decision != spans.credit);
+    CHECK(spans.decision != api_span);
+    CHECK(field(credit, "application_id") == application_id);
+    CHECK(field(decided, "application_id") == application_id);
+    return spans;
+}
+
 }  // namespace prequal::test

@@ -24,6 +24,17 @@ boost::json::object wait_for_line(const std::string& file, const std::string& tr
                                   const std::string& module, const std::string& message,
                                   std::chrono::seconds timeout = std::chrono::seconds{30});
 
+/// The spans the credit and decision modules worked in for one application.
+struct pipeline_spans {
+    std::string credit;
+    std::string decision;
+};
+/// Waits for the credit and decision modules' lines about `application_id` in `file` under `trace_id`, and
+/// CHECKs that each continued the trace in a span of its own (16 hex digits, unlike `api_span` and each
+/// other's).
+pipeline_spans check_pipeline_spans(const std::string& file, const std::string& trace_id,
+                                    const std::string& api_span, const std::string& application_id);
+
 /// A fresh path for a child's log under the temporary directory.
 std::string temp_log_path(const std::string& name);
 

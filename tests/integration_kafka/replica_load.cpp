@@ -33,18 +33,25 @@ kafka_deployment::kafka_deployment(const std::string& bootstrap, const std::stri
     for (auto p : worker_ports_) wait_healthy(p);
 }
 
-std::vector<std::string> kafka_deployment::args(const std::string& modules, std::uint16_t port) const {
+std::vector<std::string> kafka_serve_args(const std::string& bootstrap, const std::string& database_url,
+                                          const test_keys& keys, const std::string& modules,
+                                          std::uint16_t port, const std::string& log_level) {
     std::vector<std::string> a{binary_path(),
                                "serve",
                                "--bus=kafka",
-                               "--kafka-brokers=" + bootstrap_,
-                               "--database-url=" + database_url_,
+                               "--kafka-brokers=" + bootstrap,
+                               "--database-url=" + database_url,
                                "--listen=127.0.0.1:" + std::to_string(port),
                                "--modules=" + modules,
-                               "--encryption-keys=" + keys_.encryption_keys,
-                               "--pan-index-key=" + keys_.pan_index_key,
-                               "--log-level=warn"};
+                               "--encryption-keys=" + keys.encryption_keys,
+                               "--pan-index-key=" + keys.pan_index_key,
+                               "--log-level=" + log_level};
     for (auto& f : fast_kafka_flags()) a.push_back(f);
+    return a;
+}
+
+std::vector<std::string> kafka_deployment::args(const std::string& modules, std::uint16_t port) const {
+    auto a = kafka_serve_args(bootstrap_, database_url_, keys_, modules, port, "warn");
     a.insert(a.end(), extra_options_.begin(), extra_options_.end());
     return a;
 }

@@ -87,4 +87,9 @@ double scrape_metric(std::uint16_t port, const std::string& name);
 /// librdkafka properties for spawned replicas: quick rebalances against the mock cluster.
 std::vector<std::string> fast_kafka_flags();
 
+/// `prequal serve` on --bus=kafka with `modules`, listening on 127.0.0.1:`port`, with the fast flags.
+std::vector<std::string> kafka_serve_args(const std::string& bootstrap, const std::string& database_url,
+                                          const test_keys& keys, const std::string& modules,
+                                          std::uint16_t port, const std::string& log_level);
+
 }  // namespace prequal::test

@@ -26,22 +26,6 @@ const std::string submitted = "loan_applications_submitted";
 const std::string credit_topic = "credit_reports_generated";
 const std::string decided = "loan_applications_decided";
 
-std::vector<std::string> serve_args(const std::string& bootstrap, const std::string& db,
-                                    const test_keys& keys, const std::string& modules, std::uint16_t port) {
-    std::vector<std::string> a{binary_path(),
-                               "serve",
-                               "--bus=kafka",
-                               "--kafka-brokers=" + bootstrap,
-                               "--database-url=" + db,
-                               "--listen=127.0.0.1:" + std::to_string(port),
-                               "--modules=" + modules,
-                               "--encryption-keys=" + keys.encryption_keys,
-                               "--pan-index-key=" + keys.pan_index_key,
-                               "--log-level=debug"};
-    for (auto& f : fast_kafka_flags()) a.push_back(f);
-    return a;
-}
-
 // The record of `topic` keyed `key` (REQUIREd within the timeout).
 kafka_record record_of(const kafka_mock& mock, const std::string& topic, const std::string& key) {
     const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -66,9 +50,11 @@ TEST_CASE("integration: kafka: one trace id through the API and worker processes
     const std::uint16_t worker_port = free_port();
     const std::string api_log = temp_log_path("trace-kafka-api");
     const std::string worker_log = temp_log_path("trace-kafka-worker");
-    server_process api{serve_args(mock.bootstrap_servers(), db, keys, "api", api_port), api_log};
-    server_process worker{serve_args(mock.bootstrap_servers(), db, keys, "credit,decision", worker_port),
-                          worker_log};
+    server_process api{kafka_serve_args(mock.bootstrap_servers(), db, keys, "api", api_port, "debug"),
+                       api_log};
+    server_process worker{
+        kafka_serve_args(mock.bootstrap_servers(), db, keys, "credit,decision", worker_port, "debug"),
+        worker_log};
     wait_healthy(api_port);
     wait_healthy(worker_port);
 
@@ -93,14 +79,7 @@ TEST_CASE("integration: kafka: one trace id through the API and worker processes
     const auto accepted = wait_for_line(api_log, trace_id, "api", "application accepted");
     CHECK(field(accepted, "span_id") == api_span);
     // The worker process continued the same trace, one span per consumer.
-    const auto credit = wait_for_line(worker_log, trace_id, "credit", "credit report recorded");
-    const auto decision = wait_for_line(worker_log, trace_id, "decision", "application decided");
-    const std::string credit_span = field(credit, "span_id");
-    const std::string decision_span = field(decision, "span_id");
-    CHECK(credit_span.size() == 16);
-    CHECK(credit_span != api_span);
-    CHECK(decision_span.size() == 16);
-    CHECK(decision_span != credit_span);
+    const auto [credit_span, decision_span] = check_pipeline_spans(worker_log, trace_id, api_span, id);
     CHECK(lines_of_trace(api_log, trace_id).size() >= 2);  // the server's "request" line too
 
     // The Kafka records carry the producing span in their headers: the API's on the submitted topic, the

@@ -3,6 +3,8 @@
 
 #include "ops_queries.hpp"
 
+#include <prequal/http/replies.hpp>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -12,18 +14,7 @@ namespace prequal::app {
 
 namespace json = boost::json;
 
-namespace {
-
-http::response json_response(unsigned status, std::string body) {
-    http::response r;
-    r.status = status;
-    r.body = std::move(body);
-    // Set here rather than left to the server's default so the header keeps its place (before X-Request-ID).
-    r.set_header("Content-Type", "application/json; charset=utf-8");
-    return r;
-}
-
-}  // namespace
+using http::json_response;
 
 operational_routes::operational_routes(operational_dependencies deps) : deps_{std::move(deps)} {}
 

@@ -15,14 +15,14 @@ namespace prequal::api {
 namespace detail {
 
 http::response database_unavailable(const http::request& req) {
-    auto r = error(req, 503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry later");
+    auto r = http::error_for(req, 503, "SERVICE_UNAVAILABLE", "the database is unavailable; retry later");
     r.set_header("Retry-After", "1");
     return r;
 }
 
 http::response shedding_load(const http::request& req) {
-    auto r = error(req, 503, "SERVICE_UNAVAILABLE",
-                   "too many applications are waiting for a decision; retry later");
+    auto r = http::error_for(req, 503, "SERVICE_UNAVAILABLE",
+                             "too many applications are waiting for a decision; retry later");
     r.set_header("Retry-After", std::to_string(admission_control::retry_after.count()));
     return r;
 }

@@ -13,8 +13,8 @@ namespace prequal::api {
 boost::asio::awaitable<http::response> api_module::erase(http::request& req) {
     const std::string id{req.path_param("application_id")};
     if (!core::is_uuid(id))
-        co_return detail::error(req, 422, "VALIDATION_ERROR", "application id is not valid",
-                                {{"application_id", "must be a UUID"}});
+        co_return http::error_for(req, 422, "VALIDATION_ERROR", "application id is not valid",
+                                  {{"application_id", "must be a UUID"}});
     const std::string client = detail::client_of(req);
     erase_outcome outcome{};
     std::optional<detail::application_status> found;
@@ -33,9 +33,9 @@ boost::asio::awaitable<http::response> api_module::erase(http::request& req) {
         co_return detail::database_unavailable(req);
     }
     if (outcome == erase_outcome::pending)
-        co_return detail::error(req, 409, "APPLICATION_PENDING",
-                                "personal data cannot be erased before the decision");
-    if (!found) co_return detail::error(req, 404, "NOT_FOUND", "no application with this id");
+        co_return http::error_for(req, 409, "APPLICATION_PENDING",
+                                  "personal data cannot be erased before the decision");
+    if (!found) co_return http::error_for(req, 404, "NOT_FOUND", "no application with this id");
     if (outcome == erase_outcome::erased)
         deps_.log.with_trace(req.trace).info("personal data erased",
                                              {{"application_id", id}, {"request_id", req.request_id}});

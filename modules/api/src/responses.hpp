@@ -3,9 +3,8 @@
 
 #include "queries.hpp"
 
-#include <prequal/access/auth_mode.hpp>
-#include <prequal/http/errors.hpp>
-#include <prequal/http/message.hpp>
+#include <prequal/access/request_client.hpp>
+#include <prequal/http/replies.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -15,23 +14,8 @@
 
 namespace prequal::api::detail {
 
-inline http::response error(const http::request& req, unsigned status, std::string_view code,
-                            std::string_view message, const std::vector<http::error_detail>& details = {}) {
-    return http::make_error(status, code, message, req.request_id, req.path, details);
-}
-
-/// The client a request acts for: set by the access guard; `anonymous` when no guard ran.
-inline std::string client_of(const http::request& req) {
-    return req.client.empty() ? std::string{access::anonymous_client} : req.client;
-}
-
-inline http::response json_response(unsigned status, std::string body) {
-    http::response r;
-    r.status = status;
-    r.body = std::move(body);
-    r.set_header("Content-Type", "application/json; charset=utf-8");
-    return r;
-}
+using access::client_of;
+using http::json_response;
 
 /// The 202 response (body and Location) for an accepted or replayed application.
 inline http::response accepted(const std::string& application_id) {

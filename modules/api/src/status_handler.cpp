@@ -61,7 +61,7 @@ boost::asio::awaitable<http::response> api_module::status(http::request& req) {
         const char* message = details.size() > 1 ? "request failed validation"
                               : wait.valid       ? "application id is not valid"
                                                  : "query parameter wait is not valid";
-        co_return detail::error(req, 422, "VALIDATION_ERROR", message, details);
+        co_return http::error_for(req, 422, "VALIDATION_ERROR", message, details);
     }
     // Registered before the first read, so a decision that commits between that read and the wait still
     // wakes this request. Null without `wait`, at --max-waiters, or while shutting down: answer at once.
@@ -77,7 +77,7 @@ boost::asio::awaitable<http::response> api_module::status(http::request& req) {
             if (!detail::is_unavailable(e)) throw;
             co_return detail::database_unavailable(req);
         }
-        if (!found) co_return detail::error(req, 404, "NOT_FOUND", "no application with this id");
+        if (!found) co_return http::error_for(req, 404, "NOT_FOUND", "no application with this id");
         if (!waiter || found->status != "PENDING" || waiter->released() ||
             std::chrono::steady_clock::now() >= deadline) {
             // Once per answer, however many reads a long poll took: what was shown, to whom.

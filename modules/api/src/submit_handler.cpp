@@ -18,7 +18,6 @@
 namespace prequal::api {
 
 namespace json = boost::json;
-using detail::error;
 
 namespace {
 
@@ -38,8 +37,9 @@ std::string submitted_event(const std::string& message_id, const std::string& ap
 }
 
 http::response duplicate(const http::request& req) {
-    return error(req, 409, "DUPLICATE_APPLICATION",
-                 "an application for this PAN is already in progress or was approved in the last 24 hours");
+    return http::error_for(
+        req, 409, "DUPLICATE_APPLICATION",
+        "an application for this PAN is already in progress or was approved in the last 24 hours");
 }
 
 }  // namespace
@@ -97,8 +97,8 @@ boost::asio::awaitable<http::response> api_module::submit(http::request& req) {
     }
     if (const auto* taken = std::get_if<detail::key_taken>(&outcome)) {
         if (!taken->record || taken->record->request_hash != request_hash)
-            co_return error(req, 422, "IDEMPOTENCY_KEY_REUSED",
-                            "this Idempotency-Key was already used with a different request body");
+            co_return http::error_for(req, 422, "IDEMPOTENCY_KEY_REUSED",
+                                      "this Idempotency-Key was already used with a different request body");
         replays_.inc();
         co_return detail::accepted(taken->record->application_id);
     }

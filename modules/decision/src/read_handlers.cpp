@@ -57,7 +57,7 @@ boost::asio::awaitable<http::response> decision_routes::history(http::request& r
 boost::asio::awaitable<http::response> decision_routes::events(http::request& req) {
     const auto parsed = parse_feed_query(req.target);
     if (const auto* bad = std::get_if<std::vector<http::error_detail>>(&parsed))
-        co_return detail::error(req, 422, "VALIDATION_ERROR", "query failed validation", *bad);
+        co_return http::error_for(req, 422, "VALIDATION_ERROR", "query failed validation", *bad);
     const feed_query q = std::get<feed_query>(parsed);
     const std::string client = detail::client_of(req);
     std::vector<queries::feed_row> rows;

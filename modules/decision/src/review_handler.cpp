@@ -12,9 +12,6 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
-#include <cctype>
-
 namespace prequal::decision {
 
 namespace json = boost::json;
@@ -24,18 +21,8 @@ namespace {
 inline constexpr std::string_view reviewed_approved = "REVIEWED_APPROVED";
 inline constexpr std::string_view reviewed_rejected = "REVIEWED_REJECTED";
 
-bool is_json_content_type(const std::string* value) {
-    if (value == nullptr) return false;
-    std::string media = value->substr(0, value->find(';'));
-    media.erase(std::remove_if(media.begin(), media.end(), [](unsigned char c) { return std::isspace(c); }),
-                media.end());
-    std::transform(media.begin(), media.end(), media.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    return media == "application/json";
-}
-
 http::response conflict(const http::request& req, std::string_view code, std::string_view message) {
-    return detail::error(req, 409, code, message);
+    return http::error_for(req, 409, code, message);
 }
 
 }  // namespace
@@ -62,13 +49,15 @@ void decision_routes::register_routes(http::router& router) {
 boost::asio::awaitable<http::response> decision_routes::review(http::request& req) {
     const std::string id{req.path_param("application_id")};
     if (!core::is_uuid(id)) co_return detail::invalid_id(req);
-    if (!is_json_content_type(req.header("Content-Type")))
-        co_return detail::error(req, 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json");
+    if (!http::is_json_content_type(req.header("Content-Type")))
+        co_return http::error_for(req, 415, "UNSUPPORTED_MEDIA_TYPE",
+                                  "Content-Type must be application/json");
     const review_parse parsed = parse_review_request(req.body);
     if (const auto* m = std::get_if<review_malformed>(&parsed))
-        co_return detail::error(req, 400, "MALFORMED_JSON", m->reason);
+        co_return http::error_for(req, 400, "MALFORMED_JSON", m->reason);
     if (const auto* bad = std::get_if<review_invalid>(&parsed))
-        co_return detail::error(req, 422, "VALIDATION_ERROR", "request body failed validation", bad->details);
+        co_return http::error_for(req, 422, "VALIDATION_ERROR", "request body failed validation",
+                                  bad->details);
     const review_request& r = std::get<review_request>(parsed);
 
     const std::string client = detail::client_of(req);
